@@ -1,0 +1,4 @@
+"""V8 isolates, the batched bridge, limits and the isolate pool.
+
+The only package that imports ``py_mini_racer``.
+"""

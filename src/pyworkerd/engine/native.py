@@ -1,0 +1,148 @@
+"""The one place that touches mini-racer, including the native layer below its public API.
+
+mini-racer's public API costs several thread hops per call. The bridge needs three things
+it does not offer: posting a call without waiting (``mr_call_function`` with a callback id),
+a JS function that wakes Python without carrying data (``mr_make_js_callback``), and
+cancelling a running task. Everything here relies on mini-racer's private ``Context``
+internals at the exact version pinned in pyproject; ``check_native_contract`` fails loudly
+when an upgrade changes any of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import py_mini_racer
+from py_mini_racer import _mini_racer as _mr_module
+from py_mini_racer._exc import (
+    JSEvalException,
+    JSOOMException,
+    JSParseException,
+    JSTerminatedException,
+)
+from py_mini_racer._types import JSUndefined
+
+__all__ = [
+    "PINNED_MINI_RACER",
+    "JSEvalException",
+    "JSOOMException",
+    "JSParseException",
+    "JSTerminatedException",
+    "NativeContext",
+    "Value",
+    "check_native_contract",
+]
+
+PINNED_MINI_RACER = "0.14.1"
+
+# A retained JS value: keeps the V8 handle alive while Python holds it.
+Value = Any
+Callback = Callable[[Any], None]
+
+
+def check_native_contract() -> None:
+    """Raise RuntimeError if the installed mini-racer is not the layout this module uses."""
+    version = getattr(py_mini_racer, "__version__", None) or _about_version()
+    problems = []
+    if version != PINNED_MINI_RACER:
+        problems.append(f"mini-racer {version} installed, {PINNED_MINI_RACER} required")
+    ctx_cls = _mr_module.Context
+    for attr in (
+        "_dll", "_ctx", "_next_async_callback_id", "_active_cancelable_mr_task_callbacks",
+        "_python_to_value_handle", "_value_handle_to_python", "_wrap_raw_handle",
+    ):
+        if attr not in ctx_cls.__dataclass_fields__ and not hasattr(ctx_cls, attr):
+            problems.append(f"Context.{attr} is gone")
+    if not hasattr(_mr_module, "_make_context"):
+        problems.append("_make_context is gone")
+    if problems:
+        raise RuntimeError("pyworkerd's engine cannot use this mini-racer: " + "; ".join(problems))
+
+
+def _about_version() -> str | None:
+    from py_mini_racer import __about__
+
+    return getattr(__about__, "__version__", None)
+
+
+class NativeContext:
+    """One V8 isolate (mini-racer context) running JS on its own thread.
+
+    Must be created inside the running asyncio loop: mini-racer delivers every callback to
+    the loop that was running when the context was made.
+    """
+
+    def __init__(self, heap_limit_bytes: int | None = None) -> None:
+        self._maker = _mr_module._make_context(asyncio.get_running_loop())
+        self._c = self._maker.__enter__()
+        self._dll = self._c._dll
+        self._raw_ctx = self._c._ctx
+        self._callbacks: dict[int, Callback] = self._c._active_cancelable_mr_task_callbacks
+        self.closed = False
+        if heap_limit_bytes:
+            self._dll.mr_set_hard_memory_limit(self._raw_ctx, heap_limit_bytes)
+
+    # -- synchronous use, only while no JS of this isolate can be running (set-up, tests)
+    def eval(self, source: str) -> Any:
+        """Evaluate a script and wait for its result (blocks: set-up only)."""
+        return self._c.eval(source)
+
+    # -- the non-blocking bridge
+    def handle(self, value: Any) -> Value:
+        """A retained native handle for a Python str/number/None or a JS object."""
+        return self._c._python_to_value_handle(value)
+
+    def register_callback(self, fn: Callback) -> int:
+        """An id under which mini-racer delivers a task result or notification to `fn`.
+
+        `fn` receives the decoded value, or the JSEvalException the task ended with.
+        """
+        callback_id = next(self._c._next_async_callback_id)
+        decode = self._c._value_handle_to_python
+
+        def deliver(value_handle: Any) -> None:
+            try:
+                value = decode(value_handle)
+            except JSEvalException as exc:
+                value = exc
+            fn(value)
+
+        self._callbacks[callback_id] = deliver
+        return callback_id
+
+    def notifier(self, callback_id: int) -> Any:
+        """A JS function that, when called, makes mini-racer deliver to `callback_id`."""
+        raw = self._dll.mr_make_js_callback(self._raw_ctx, callback_id)
+        return self._c._value_handle_to_python(self._c._wrap_raw_handle(raw))
+
+    def post_call(self, fn: Value, this: Value, argv: Value, callback_id: int) -> int:
+        """Queue `fn.apply(this, argv)` on the isolate thread; return at once with a task id."""
+        return int(self._dll.mr_call_function(self._raw_ctx, fn.raw, this.raw, argv.raw, callback_id))
+
+    def cancel(self, task_id: int) -> None:
+        """Terminate a task that is running (or drop one that has not started)."""
+        if not self.closed:
+            self._dll.mr_cancel_task(self._raw_ctx, task_id)
+
+    def memory_limit_reached(self) -> bool:
+        return (not self.closed) and bool(self._dll.mr_hard_memory_limit_reached(self._raw_ctx))
+
+    def heap_stats(self) -> dict[str, int]:
+        import json
+
+        return dict(json.loads(self._c.heap_stats()))
+
+    def close(self) -> None:
+        """Free the isolate, terminating whatever JS it is running. May block for ~100 ms."""
+        if self.closed:
+            return
+        self.closed = True
+        self._callbacks.clear()
+        with contextlib.suppress(Exception):
+            self._maker.__exit__(None, None, None)
+
+
+UNDEFINED = JSUndefined

@@ -1,0 +1,56 @@
+"""Shared fixtures: JS evaluation in a real isolate with the runtime loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pyworkerd.engine.native import NativeContext
+from pyworkerd.runtime import runtime_source
+
+
+class JSError(Exception):
+    """A JS exception that escaped a test snippet: .name, .message, .stack."""
+
+    def __init__(self, name: str, message: str, stack: str) -> None:
+        super().__init__(f"{name}: {message}\n{stack}")
+        self.name = name
+        self.message = message
+        self.stack = stack
+
+
+_WRAP = """(async () => {{ {body}\n}})().then(
+  (v) => JSON.stringify({{ ok: v === undefined ? null : v }}),
+  (e) => JSON.stringify({{ error: {{ name: String(e && e.name), message: String(e && e.message),
+                                     stack: String(e && e.stack) }} }}))"""
+
+
+def run_js_snippet(body: str, setup: str = "") -> Any:
+    """Run `body` as an async function in a fresh isolate with the runtime; JSON result."""
+
+    async def go() -> Any:
+        ctx = NativeContext()
+        try:
+            ctx.eval(runtime_source())
+            if setup:
+                ctx.eval(setup)
+            promise = ctx.eval(_WRAP.format(body=body))
+            text = await asyncio.wait_for(promise, 10)
+        finally:
+            ctx.close()
+        out = json.loads(text)
+        if "error" in out:
+            raise JSError(**out["error"])
+        return out["ok"]
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def run_js() -> Callable[..., Any]:
+    """run_js("return new URL('http://a/b').href") -> 'http://a/b/'; a JS throw raises JSError."""
+    return run_js_snippet
