@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import py_mini_racer
+from py_mini_racer import _context as _ctx_module
 from py_mini_racer import _mini_racer as _mr_module
 from py_mini_racer._exc import (
     JSEvalException,
@@ -49,10 +50,15 @@ def check_native_contract() -> None:
     problems = []
     if version != PINNED_MINI_RACER:
         problems.append(f"mini-racer {version} installed, {PINNED_MINI_RACER} required")
-    ctx_cls = _mr_module.Context
+    ctx_cls = _ctx_module.Context
     for attr in (
-        "_dll", "_ctx", "_next_async_callback_id", "_active_cancelable_mr_task_callbacks",
-        "_python_to_value_handle", "_value_handle_to_python", "_wrap_raw_handle",
+        "_dll",
+        "_ctx",
+        "_next_async_callback_id",
+        "_active_cancelable_mr_task_callbacks",
+        "_python_to_value_handle",
+        "_value_handle_to_python",
+        "_wrap_raw_handle",
     ):
         if attr not in ctx_cls.__dataclass_fields__ and not hasattr(ctx_cls, attr):
             problems.append(f"Context.{attr} is gone")
@@ -82,13 +88,24 @@ class NativeContext:
         self._raw_ctx = self._c._ctx
         self._callbacks: dict[int, Callback] = self._c._active_cancelable_mr_task_callbacks
         self.closed = False
-        if heap_limit_bytes:
-            self._dll.mr_set_hard_memory_limit(self._raw_ctx, heap_limit_bytes)
+        self.set_heap_limit(heap_limit_bytes)
 
-    # -- synchronous use, only while no JS of this isolate can be running (set-up, tests)
+    def set_heap_limit(self, limit_bytes: int | None) -> None:
+        """Hard heap limit: V8 terminates the running JS when it is reached (0/None: none)."""
+        self._dll.mr_set_hard_memory_limit(self._raw_ctx, limit_bytes or 0)
+
+    # -- synchronous use, only while no JS of this isolate can be running (tests)
     def eval(self, source: str) -> Any:
-        """Evaluate a script and wait for its result (blocks: set-up only)."""
+        """Evaluate a script and wait for its result (blocks the event loop)."""
         return self._c.eval(source)
+
+    # -- awaitable use: the event loop keeps running; cancelling terminates the JS
+    async def eval_async(self, source: str) -> Any:
+        return await self._c.eval_cancelable(source)
+
+    async def call_async(self, fn: Any, *args: Any) -> Any:
+        """Call a JS function (a value returned by eval) without blocking the loop."""
+        return await fn.cancelable()(*args)
 
     # -- the non-blocking bridge
     def handle(self, value: Any) -> Value:
@@ -104,6 +121,7 @@ class NativeContext:
         decode = self._c._value_handle_to_python
 
         def deliver(value_handle: Any) -> None:
+            value: Any
             try:
                 value = decode(value_handle)
             except JSEvalException as exc:
@@ -120,7 +138,9 @@ class NativeContext:
 
     def post_call(self, fn: Value, this: Value, argv: Value, callback_id: int) -> int:
         """Queue `fn.apply(this, argv)` on the isolate thread; return at once with a task id."""
-        return int(self._dll.mr_call_function(self._raw_ctx, fn.raw, this.raw, argv.raw, callback_id))
+        return int(
+            self._dll.mr_call_function(self._raw_ctx, fn.raw, this.raw, argv.raw, callback_id)
+        )
 
     def cancel(self, task_id: int) -> None:
         """Terminate a task that is running (or drop one that has not started)."""

@@ -28,6 +28,8 @@ def runtime_source() -> str:
     """One script that installs the whole runtime into a fresh isolate's global scope."""
     parts = ["(function () {\n'use strict';\nconst internals = Object.create(null);\n"]
     for name, source in runtime_files():
-        parts.append(f"// ---- {name}\n(function (internals) {{\n'use strict';\n{source}\n}})(internals);\n")
+        parts.append(
+            f"// ---- {name}\n(function (internals) {{\n'use strict';\n{source}\n}})(internals);\n"
+        )
     parts.append("})();\n//# sourceURL=" + RUNTIME_SOURCE_URL + "\n")
     return "".join(parts)

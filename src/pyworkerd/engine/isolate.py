@@ -1,0 +1,588 @@
+"""One V8 isolate running one worker, and the Python half of the batched bridge.
+
+Every event for this isolate that arrives within one event-loop tick is sent in ONE
+non-blocking call (``batch``), and a ``drain`` call is queued right behind it: mini-racer
+runs tasks in order with a microtask checkpoint after each, so that drain collects all
+that the batch finished synchronously. Results that finish later wake Python through an
+empty notification, and Python queues another drain.
+
+Limits: a watchdog measures how long the isolate has been busy without a break; past the
+CPU limit, or when V8 reports its heap limit reached, the isolate is retired: its requests
+fail with the Workers outcome (``exceededCpu`` / ``exceededMemory``) and it is closed on a
+worker thread so the event loop never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from pyworkerd.engine.boot import BootedContext
+from pyworkerd.engine.native import JSEvalException, JSOOMException, JSTerminatedException
+from pyworkerd.engine.protocol import BodyKind, Event, Message, RequestBodyMode
+from pyworkerd.engine.types import (
+    HostRequest,
+    HostResponse,
+    LogSink,
+    Outcome,
+    WorkerFailure,
+    WorkerLoadError,
+    WorkerSpec,
+)
+
+__all__ = ["Isolate"]
+
+STAGING_SIZE = 1 << 20  # must match 90_bridge.js
+INLINE_BODY_MAX = 256 * 1024
+CHUNK_MAX = 256 * 1024
+INITIAL_CREDIT = 8  # must match 90_bridge.js
+
+CPU_EXCEEDED = "Worker exceeded CPU time limit."
+MEMORY_EXCEEDED = "Worker exceeded memory limit."
+NEVER_RESPONDS = "The script will never generate a response."
+STARTUP_EXCEEDED = "Script startup exceeded CPU time limit."
+STARTUP_LIMIT_S = 1.0
+
+
+class _Exchange:
+    """One request in flight inside this isolate."""
+
+    __slots__ = (
+        "body_iter",
+        "body_queue",
+        "body_task",
+        "chunks_acked",
+        "chunks_received",
+        "done",
+        "head",
+        "rid",
+        "started",
+    )
+
+    def __init__(self, rid: int, loop: asyncio.AbstractEventLoop) -> None:
+        self.rid = rid
+        self.head: asyncio.Future[HostResponse] = loop.create_future()
+        self.done: asyncio.Future[None] = loop.create_future()
+        self.body_queue: asyncio.Queue[bytes | BaseException | None] | None = None
+        self.body_iter: AsyncIterator[bytes] | None = None
+        self.body_task: asyncio.Task[None] | None = None
+        self.chunks_received = 0
+        self.chunks_acked = 0
+        self.started = time.monotonic()
+
+
+class Isolate:
+    """A warm V8 isolate for one worker; many requests may be in flight in it at once."""
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        booted: BootedContext,
+        *,
+        log: LogSink,
+        on_retire: Callable[[Isolate], None],
+        enforce_limits: bool = True,
+    ) -> None:
+        self.spec = spec
+        self._log = log
+        self._on_retire = on_retire
+        self._enforce = enforce_limits
+        self.loop = asyncio.get_running_loop()
+        self.created = time.monotonic()
+        self.last_used = self.created
+        self.dead = False
+        self.retire_reason: Outcome | None = None
+        self._exchanges: dict[int, _Exchange] = {}
+        self._next_rid = 1
+        self._events: list[list[Any]] = []
+        self._flush_scheduled = False
+        self._staging_busy = False
+        self._outstanding: deque[tuple[str, Any]] = deque()
+        self._busy_since: float | None = None
+        self._drain_queued = False
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._watchdog: asyncio.TimerHandle | None = None
+
+        self._booted = booted
+        self.ctx = booted.ctx
+        booted.on_notify = self._on_notify
+        booted.on_batch_done = self._on_batch_done
+        booted.on_drain = self._on_drain
+        self._cb_batch, self._cb_drain = booted.cb_batch, booted.cb_drain
+        self._staging = booted.staging
+        self._h_batch, self._h_drain = booted.h_batch, booted.h_drain
+        self._h_argv, self._h_null = booted.h_argv, booted.h_null
+        self.ctx.set_heap_limit(spec.heap_limit_mb * 1024 * 1024 if enforce_limits else None)
+
+    @classmethod
+    async def start(
+        cls,
+        spec: WorkerSpec,
+        booted: BootedContext,
+        *,
+        log: LogSink,
+        on_retire: Callable[[Isolate], None],
+        enforce_limits: bool = True,
+    ) -> Isolate:
+        """Load the worker into a booted context; WorkerLoadError if its top level fails."""
+        isolate = cls(spec, booted, log=log, on_retire=on_retire, enforce_limits=enforce_limits)
+        try:
+            await isolate._load()
+        except BaseException:
+            isolate.dead = True
+            isolate.ctx.close()
+            raise
+        return isolate
+
+    async def _load(self) -> None:
+        ctx, spec = self.ctx, self.spec
+        limit = STARTUP_LIMIT_S if self._enforce else None
+        try:
+            module_fn = await ctx.eval_async(spec.script + "\n//# sourceURL=" + spec.source_url)
+            await asyncio.wait_for(
+                ctx.call_async(self._booted.load_fn, module_fn, json.dumps(self._load_config())),
+                limit,
+            )
+        except TimeoutError:
+            raise WorkerLoadError(spec.name, STARTUP_EXCEEDED) from None
+        except JSEvalException as exc:
+            text = str(exc)
+            raise WorkerLoadError(spec.name, text.splitlines()[0] if text else "", text) from None
+        # Top-level console output of the worker: collect it now.
+        self._post_drain()
+
+    def _load_config(self) -> dict[str, Any]:
+        spec = self.spec
+        modules = {
+            name: {
+                "kind": m.kind,
+                "data": m.data.decode("utf-8")
+                if m.kind == "text"
+                else base64.b64encode(m.data).decode(),
+            }
+            for name, m in spec.modules.items()
+        }
+        return {
+            "name": spec.name,
+            "vars": spec.vars,
+            "secrets": spec.secrets,
+            "bindings": spec.bindings,
+            "modules": modules,
+        }
+
+    # ------------------------------------------------------------------ requests
+    @property
+    def inflight(self) -> int:
+        return len(self._exchanges)
+
+    def busy_for(self) -> float:
+        """Seconds the isolate thread has been busy without a break (0 when idle)."""
+        return 0.0 if self._busy_since is None else time.monotonic() - self._busy_since
+
+    async def fetch(self, request: HostRequest) -> tuple[HostResponse, asyncio.Future[None]]:
+        """Run the worker's fetch handler; return the response and a future that settles
+        when the request is over (body sent and every waitUntil promise settled)."""
+        if self.dead:
+            raise WorkerFailure(self.retire_reason or "canceled", "Error", "isolate retired")
+        rid = self._next_rid
+        self._next_rid += 1
+        ex = _Exchange(rid, self.loop)
+        self._exchanges[rid] = ex
+        self.last_used = time.monotonic()
+        body = request.body
+        if body is None:
+            self._queue(
+                [
+                    Event.REQUEST,
+                    rid,
+                    request.method,
+                    request.url,
+                    request.headers,
+                    RequestBodyMode.NONE,
+                    0,
+                    0,
+                ]
+            )
+        elif isinstance(body, bytes | bytearray | memoryview) and len(body) <= INLINE_BODY_MAX:
+            self._queue(
+                [
+                    Event.REQUEST,
+                    rid,
+                    request.method,
+                    request.url,
+                    request.headers,
+                    RequestBodyMode.INLINE,
+                    bytes(body),
+                ]
+            )
+        else:
+            ex.body_iter = (
+                _iterate(bytes(body)) if isinstance(body, bytes | bytearray | memoryview) else body
+            )
+            self._queue(
+                [
+                    Event.REQUEST,
+                    rid,
+                    request.method,
+                    request.url,
+                    request.headers,
+                    RequestBodyMode.STREAM,
+                    0,
+                    0,
+                ]
+            )
+        response = await ex.head
+        return response, ex.done
+
+    def cancel(self, rid: int, reason: str = "The client disconnected.") -> None:
+        if rid in self._exchanges and not self.dead:
+            self._queue([Event.CANCEL, rid, reason])
+
+    # ------------------------------------------------------------------ sending
+    def _queue(self, event: list[Any]) -> None:
+        self._events.append(event)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self.dead or not self._events:
+            return
+        events = self._events
+        send: list[list[Any]] = []
+        offset = 0
+        staged = False
+        for i, ev in enumerate(events):
+            data = _binary_of(ev)
+            if data is not None:
+                if self._staging_busy or offset + len(data) > STAGING_SIZE:
+                    self._events = events[i:]
+                    break
+                self._staging[offset : offset + len(data)] = data
+                ev = _place(ev, offset, len(data))
+                offset += len(data)
+                staged = True
+            send.append(ev)
+        else:
+            self._events = []
+        if staged:
+            self._staging_busy = True
+        if send:
+            text = json.dumps(send, separators=(",", ":"))
+            self._post(self._h_batch, self.ctx.handle(text), self._cb_batch, "batch", staged)
+            # Always right behind a batch: it collects what the batch finished synchronously.
+            self._post_drain()
+
+    def _queue_drain(self) -> None:
+        """A drain for output produced after the last one (timers, streams, host results)."""
+        if not self._drain_queued:
+            self._post_drain()
+
+    def _post_drain(self) -> None:
+        self._drain_queued = True
+        self._post(self._h_drain, self._h_null, self._cb_drain, "drain", None)
+
+    def _post(self, fn: Any, this: Any, callback_id: int, kind: str, extra: Any) -> None:
+        task_id = self.ctx.post_call(fn, this, self._h_argv, callback_id)
+        if not self._outstanding:
+            self._busy_since = time.monotonic()
+            self._arm_watchdog()
+        # Keep `this` alive until the task has run.
+        self._outstanding.append((kind, (task_id, this, extra)))
+
+    def _task_done(self) -> tuple[str, Any] | None:
+        if not self._outstanding:
+            return None
+        item = self._outstanding.popleft()
+        self._busy_since = time.monotonic() if self._outstanding else None
+        return item
+
+    # ------------------------------------------------------------------ callbacks
+    def _on_notify(self, _value: Any) -> None:
+        if not self.dead:
+            self._queue_drain()
+
+    def _on_batch_done(self, value: Any) -> None:
+        item = self._task_done()
+        if item is not None and item[1][2]:
+            self._staging_busy = False
+            if self._events and not self._flush_scheduled:
+                self._flush_scheduled = True
+                self.loop.call_soon(self._flush)
+        if self._check_fatal(value):
+            return
+
+    def _on_drain(self, value: Any) -> None:
+        self._task_done()
+        self._drain_queued = False
+        if self._check_fatal(value):
+            return
+        if value:
+            try:
+                self._dispatch(value)
+            except Exception as exc:  # a runtime bug: never leave requests hanging
+                self._retire("exception", f"bridge failure: {exc!r}")
+                return
+        self._check_quiescent()
+
+    def _check_fatal(self, value: Any) -> bool:
+        if self.dead:
+            return True
+        if self._enforce and self.ctx.memory_limit_reached():
+            self._retire("exceededMemory", MEMORY_EXCEEDED)
+            return True
+        if isinstance(value, JSOOMException):
+            self._retire("exceededMemory", MEMORY_EXCEEDED)
+            return True
+        if isinstance(value, JSTerminatedException):
+            self._retire(self.retire_reason or "exceededCpu", CPU_EXCEEDED)
+            return True
+        if isinstance(value, JSEvalException):
+            self._retire("exception", f"runtime failure: {value}")
+            return True
+        return False
+
+    # ------------------------------------------------------------------ messages
+    def _dispatch(self, value: Any) -> None:
+        if isinstance(value, str):
+            records = json.loads(value)
+            blobs: list[bytes] = []
+        else:
+            data = bytes(value)  # copy out of V8 memory at once
+            n = int.from_bytes(data[:4], "little")
+            records, lengths = json.loads(data[4 : 4 + n])
+            blobs = []
+            pos = 4 + n
+            for length in lengths:
+                blobs.append(data[pos : pos + length])
+                pos += length
+        for rec in records:
+            self._handle(rec, blobs)
+
+    def _handle(self, rec: list[Any], blobs: list[bytes]) -> None:
+        code = rec[0]
+        if code == Message.LOG:
+            self._log(self.spec.name, rec[1], rec[2], rec[3])
+            return
+        if code == Message.TIMER_SET:
+            timer_id = rec[1]
+            old = self._timers.pop(timer_id, None)
+            if old is not None:
+                old.cancel()
+            self._timers[timer_id] = self.loop.call_later(rec[2] / 1000, self._fire_timer, timer_id)
+            return
+        if code == Message.TIMER_CLEAR:
+            handle = self._timers.pop(rec[1], None)
+            if handle is not None:
+                handle.cancel()
+            return
+        ex = self._exchanges.get(rec[1])
+        if ex is None:
+            return
+        if code == Message.HEAD:
+            self._on_head(ex, rec, blobs)
+        elif code == Message.CHUNK:
+            ex.chunks_received += 1
+            if ex.body_queue is not None:
+                ex.body_queue.put_nowait(blobs[rec[2]])
+        elif code == Message.END:
+            if ex.body_queue is not None:
+                ex.body_queue.put_nowait(None)
+        elif code == Message.STREAM_ERROR:
+            if ex.body_queue is not None:
+                info = rec[2]
+                ex.body_queue.put_nowait(
+                    WorkerFailure("exception", info["name"], info["message"], info["stack"])
+                )
+        elif code == Message.FAIL:
+            info = rec[2]
+            if not ex.head.done():
+                ex.head.set_exception(
+                    WorkerFailure(
+                        "exception", info["name"], info["message"], info["stack"], bool(rec[3])
+                    )
+                )
+        elif code == Message.BODY_PULL:
+            if ex.body_iter is not None and ex.body_task is None:
+                ex.body_task = self.loop.create_task(self._read_body(ex))
+        elif code == Message.DONE:
+            self._finish(ex)
+
+    def _on_head(self, ex: _Exchange, rec: list[Any], blobs: list[bytes]) -> None:
+        status, status_text, flat, kind, payload = rec[2], rec[3], rec[4], rec[5], rec[6]
+        headers = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+        body: Any
+        if kind == BodyKind.STRING:
+            body = payload
+        elif kind == BodyKind.BYTES:
+            body = blobs[payload]
+        elif kind == BodyKind.STREAM:
+            ex.body_queue = asyncio.Queue()
+            body = self._stream_body(ex)
+        else:
+            body = None
+        if not ex.head.done():
+            ex.head.set_result(HostResponse(status, status_text, headers, body))
+
+    async def _stream_body(self, ex: _Exchange) -> AsyncIterator[bytes]:
+        queue = ex.body_queue
+        assert queue is not None
+        try:
+            while True:
+                item = await queue.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                ex.chunks_acked += 1
+                if not self.dead and ex.rid in self._exchanges:
+                    self._queue([Event.CREDIT, ex.rid, 1])
+                yield item
+        finally:
+            if ex.rid in self._exchanges and not ex.done.done():
+                # The consumer went away before the end: cancel the stream in JS.
+                self.cancel(ex.rid)
+
+    async def _read_body(self, ex: _Exchange) -> None:
+        assert ex.body_iter is not None
+        try:
+            chunk = await anext(ex.body_iter, None)
+        except Exception as exc:
+            if not self.dead:
+                self._queue([Event.BODY_ERROR, ex.rid, f"request body failed: {exc}"])
+            ex.body_task = None
+            return
+        ex.body_task = None
+        if self.dead or ex.rid not in self._exchanges:
+            return
+        if chunk is None:
+            ex.body_iter = None
+            self._queue([Event.BODY_END, ex.rid])
+            return
+        for piece in _split(chunk):
+            self._queue([Event.BODY_CHUNK, ex.rid, piece])
+
+    def _fire_timer(self, timer_id: int) -> None:
+        if self._timers.pop(timer_id, None) is not None and not self.dead:
+            self._queue([Event.TIMER, timer_id])
+
+    def _finish(self, ex: _Exchange) -> None:
+        self._exchanges.pop(ex.rid, None)
+        if not ex.head.done():
+            ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))
+        if not ex.done.done():
+            ex.done.set_result(None)
+        self.last_used = time.monotonic()
+
+    def _check_quiescent(self) -> None:
+        """Nothing left that could ever wake JS: requests still waiting will never finish."""
+        if self.dead or self._outstanding or self._events or self._timers or not self._exchanges:
+            return
+        for ex in list(self._exchanges.values()):
+            if ex.body_task is not None or (ex.body_iter is not None and not ex.head.done()):
+                continue
+            if not ex.head.done():
+                ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))
+                self._queue([Event.CANCEL, ex.rid, NEVER_RESPONDS])
+            elif ex.body_queue is not None:
+                credit = INITIAL_CREDIT + ex.chunks_acked - ex.chunks_received
+                if credit > 0 and ex.body_queue.empty():
+                    ex.body_queue.put_nowait(
+                        WorkerFailure("neverResponds", "Error", NEVER_RESPONDS)
+                    )
+                    self._queue([Event.CANCEL, ex.rid, NEVER_RESPONDS])
+                continue
+            else:
+                # Response sent; waitUntil promises that can never settle are dropped.
+                self._finish(ex)
+
+    # ------------------------------------------------------------------ limits
+    def _arm_watchdog(self) -> None:
+        if not self._enforce or self.spec.cpu_ms is None or self._watchdog is not None:
+            return
+        self._watchdog = self.loop.call_later(self.spec.cpu_ms / 1000, self._check_watchdog)
+
+    def _check_watchdog(self) -> None:
+        self._watchdog = None
+        if self.dead or self._busy_since is None or self.spec.cpu_ms is None:
+            return
+        limit = self.spec.cpu_ms / 1000
+        busy = time.monotonic() - self._busy_since
+        if busy >= limit:
+            self._retire("exceededCpu", CPU_EXCEEDED)
+        else:
+            self._watchdog = self.loop.call_later(limit - busy, self._check_watchdog)
+
+    def _retire(self, outcome: Outcome, message: str) -> None:
+        """Stop this isolate for good: fail what is in flight, close it off-loop."""
+        if self.dead:
+            return
+        self.dead = True
+        self.retire_reason = outcome
+        if outcome in ("exceededCpu", "exceededMemory"):
+            self._log(
+                self.spec.name,
+                "error",
+                0,
+                f"{message} (outcome: {outcome}); the isolate was replaced",
+            )
+        for ex in list(self._exchanges.values()):
+            failure = WorkerFailure(outcome, "Error", message)
+            if not ex.head.done():
+                ex.head.set_exception(failure)
+            elif ex.body_queue is not None:
+                ex.body_queue.put_nowait(failure)
+            if ex.body_task is not None:
+                ex.body_task.cancel()
+            if not ex.done.done():
+                ex.done.set_result(None)
+        self._exchanges.clear()
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        for _kind, (task_id, _this, _extra) in self._outstanding:
+            self.ctx.cancel(task_id)
+        self._outstanding.clear()
+        self._on_retire(self)
+        self.loop.run_in_executor(None, self.ctx.close)
+
+    def close(self) -> None:
+        """Retire an idle isolate (eviction, reload, shutdown)."""
+        if not self.dead:
+            self._retire("canceled", "The worker was stopped.")
+
+
+def _binary_of(ev: list[Any]) -> bytes | None:
+    if ev[0] == Event.REQUEST and ev[5] == RequestBodyMode.INLINE:
+        data: bytes = ev[6]
+        return data
+    if ev[0] == Event.BODY_CHUNK:
+        chunk: bytes = ev[2]
+        return chunk
+    return None
+
+
+def _place(ev: list[Any], offset: int, length: int) -> list[Any]:
+    if ev[0] == Event.REQUEST:
+        return [*ev[:6], offset, length]
+    return [ev[0], ev[1], offset, length]
+
+
+def _split(data: bytes) -> list[bytes]:
+    """Pieces no larger than CHUNK_MAX, so each fits the staging buffer."""
+    return [data[i : i + CHUNK_MAX] for i in range(0, len(data), CHUNK_MAX)]
+
+
+async def _iterate(data: bytes) -> AsyncIterator[bytes]:
+    """A whole body too large to inline, streamed in pieces."""
+    for piece in _split(data):
+        yield piece

@@ -1,0 +1,47 @@
+"""Codes of the bridge protocol; runtime/js/90_bridge.js holds the JS side of each."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["BodyKind", "Event", "Message", "RequestBodyMode"]
+
+
+class Event(IntEnum):
+    """Python -> JS events, each a JSON array ``[code, ...fields]``."""
+
+    REQUEST = 1  # rid, method, url, headers(flat), body mode, staging offset, length
+    BODY_CHUNK = 2  # rid, staging offset, length
+    BODY_END = 3  # rid
+    BODY_ERROR = 4  # rid, message
+    TIMER = 5  # timer id
+    CREDIT = 7  # rid, chunks the host can take
+    CANCEL = 8  # rid, reason
+
+
+class Message(IntEnum):
+    """JS -> Python messages returned by a drain."""
+
+    HEAD = 1  # rid, status, statusText, headers(flat), body kind, body | blob index | null
+    CHUNK = 2  # rid, blob index
+    END = 3  # rid
+    STREAM_ERROR = 4  # rid, {name, message, stack}
+    FAIL = 5  # rid, {name, message, stack}, passThroughOnException
+    LOG = 6  # level, rid, text
+    TIMER_SET = 7  # timer id, ms
+    TIMER_CLEAR = 8  # timer id
+    BODY_PULL = 9  # rid
+    DONE = 10  # rid: response sent and every waitUntil promise settled
+
+
+class BodyKind(IntEnum):
+    NONE = 0
+    STRING = 1
+    BYTES = 2
+    STREAM = 3
+
+
+class RequestBodyMode(IntEnum):
+    NONE = 0
+    INLINE = 1
+    STREAM = 2

@@ -1,0 +1,93 @@
+"""What goes into a worker and what comes out of it, independent of HTTP and of V8."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "HostRequest",
+    "HostResponse",
+    "LogSink",
+    "Outcome",
+    "WorkerFailure",
+    "WorkerLoadError",
+    "WorkerModule",
+    "WorkerSpec",
+]
+
+Outcome = Literal["ok", "exception", "exceededCpu", "exceededMemory", "canceled", "neverResponds"]
+ResponseBody = str | bytes | AsyncIterator[bytes] | None
+RequestBody = bytes | AsyncIterator[bytes] | None
+# (worker name, level, request id, text)
+LogSink = Callable[[str, str, int, str], None]
+
+
+@dataclass(frozen=True)
+class WorkerModule:
+    """A module the bundle requires at run time: wasm, text or data."""
+
+    kind: Literal["wasm", "text", "data"]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything an isolate needs to run one worker."""
+
+    name: str
+    # A function expression `(function (module, exports, require) { <CJS bundle> })`.
+    script: str
+    source_url: str = "worker.js"
+    modules: dict[str, WorkerModule] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    heap_limit_mb: int = 128
+    cpu_ms: int | None = 30_000
+
+
+@dataclass
+class HostRequest:
+    method: str
+    url: str
+    headers: list[str]  # flat: [name1, value1, name2, value2, ...]
+    body: RequestBody = None
+
+
+@dataclass
+class HostResponse:
+    status: int
+    status_text: str
+    headers: list[tuple[str, str]]
+    body: ResponseBody
+
+
+class WorkerFailure(Exception):
+    """A request the worker could not answer: its outcome and the JS error, if any."""
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        name: str,
+        message: str,
+        stack: str = "",
+        pass_through: bool = False,
+    ) -> None:
+        super().__init__(f"{name}: {message}")
+        self.outcome = outcome
+        self.name = name
+        self.message = message
+        self.stack = stack
+        self.pass_through = pass_through
+
+
+class WorkerLoadError(Exception):
+    """The worker's script failed at its top level (or did not compile)."""
+
+    def __init__(self, worker: str, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        self.worker = worker
+        self.message = message
+        self.stack = stack

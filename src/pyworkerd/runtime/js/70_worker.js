@@ -1,0 +1,162 @@
+// The worker's module, its `env`, its entrypoints and the per-request ExecutionContext.
+// The bundle arrives as CommonJS wrapped in `function (module, exports, require)`;
+// `require` serves `cloudflare:*` from the runtime's module table and the wasm/text/data
+// modules that the bundler left external.
+
+const { ObjectCreate, ObjectKeys,
+  Promise: PromiseCtor, TypeError: TypeErrorCtor, Error: ErrorCtor, ArrayPrototypePush,
+  ReflectApply, WeakMap: WeakMapCtor } = internals.primordials;
+
+// -- cloudflare:workers --------------------------------------------------------------
+class WorkerEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class DurableObject {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class RpcTarget {}
+class WorkflowEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+
+const workerState = { exports: null, env: null, name: "worker" };
+
+const cloudflareWorkers = {
+  WorkerEntrypoint, DurableObject, RpcTarget, WorkflowEntrypoint,
+  get env() { return workerState.env; },
+  waitUntil(promise) {
+    const ctx = internals.currentContext;
+    if (!ctx) throw new ErrorCtor("waitUntil() can only be called while handling a request.");
+    ctx.waitUntil(promise);
+  },
+};
+
+internals.modules = ObjectCreate(null);
+internals.modules["cloudflare:workers"] = cloudflareWorkers;
+
+// -- ExecutionContext ------------------------------------------------------------------
+// One per request. `waitUntil` promises keep the invocation alive after the response;
+// the bridge reports the request done once they have all settled.
+const contextState = new WeakMapCtor();
+
+class ExecutionContext {
+  constructor() { throw new TypeErrorCtor("Illegal constructor"); }
+  waitUntil(promise) {
+    const state = contextState.get(this);
+    if (!state) throw new TypeErrorCtor("Illegal invocation");
+    ArrayPrototypePush(state.waitUntil, PromiseCtor.resolve(promise));
+    if (state.onWaitUntil) state.onWaitUntil();
+  }
+  passThroughOnException() {
+    const state = contextState.get(this);
+    if (!state) throw new TypeErrorCtor("Illegal invocation");
+    state.passThrough = true;
+  }
+  get props() { return contextState.get(this)?.props ?? {}; }
+}
+
+internals.createContext = (props) => {
+  const ctx = ObjectCreate(ExecutionContext.prototype);
+  const state = { waitUntil: [], passThrough: false, props: props ?? {}, onWaitUntil: null };
+  contextState.set(ctx, state);
+  return { ctx, state };
+};
+
+// -- loading -------------------------------------------------------------------------
+function decodeBase64(b64) {
+  const bin = internals.primordials.globalThis.atob
+    ? internals.primordials.globalThis.atob(b64)
+    : undefined;
+  if (bin === undefined) throw new ErrorCtor("atob unavailable while loading modules");
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function makeRequire(extraModules) {
+  return function require(specifier) {
+    const builtin = internals.modules[specifier];
+    if (builtin !== undefined) return builtin;
+    const extra = extraModules[specifier];
+    if (extra !== undefined) return extra;
+    throw new ErrorCtor(`No such module "${specifier}".`);
+  };
+}
+
+function loadExtraModules(descriptors) {
+  const table = ObjectCreate(null);
+  for (const specifier of ObjectKeys(descriptors)) {
+    const { kind, data } = descriptors[specifier];
+    if (kind === "text") {
+      table[specifier] = { __esModule: true, default: data };
+    } else {
+      const bytes = decodeBase64(data);
+      const value = kind === "wasm" ? new WebAssembly.Module(bytes) : bytes.buffer;
+      table[specifier] = { __esModule: true, default: value };
+    }
+  }
+  return table;
+}
+
+// load(moduleFn, config): run the worker's top level once per isolate.
+// config = { name, vars: {}, secrets: {}, modules: {specifier: {kind, data}} }
+internals.loadWorker = (moduleFn, config) => {
+  const env = {};
+  for (const key of ObjectKeys(config.vars || {})) env[key] = config.vars[key];
+  for (const key of ObjectKeys(config.secrets || {})) env[key] = config.secrets[key];
+  for (const key of ObjectKeys(config.bindings || {})) {
+    const make = internals.bindings && internals.bindings[config.bindings[key].type];
+    if (make) env[key] = make(config.bindings[key], key);
+  }
+  workerState.env = env;
+  workerState.name = config.name;
+  const module = { exports: {} };
+  ReflectApply(moduleFn, module.exports, [module, module.exports, makeRequire(loadExtraModules(config.modules || {}))]);
+  workerState.exports = module.exports;
+};
+
+function isClass(value, base) {
+  return typeof value === "function" && value.prototype instanceof base;
+}
+
+// The fetch handler for an entrypoint name ("default" unless a named one is asked for):
+// returns (request, ctx) => Promise<Response>. Throws workerd's message when missing.
+internals.fetchHandler = (entrypoint = "default") => {
+  const exported = workerState.exports?.[entrypoint];
+  const env = workerState.env;
+  if (isClass(exported, WorkerEntrypoint)) {
+    if (typeof exported.prototype.fetch !== "function") return null;
+    return (request, ctx) => {
+      const instance = new exported(ctx, env);
+      return instance.fetch(request);
+    };
+  }
+  if (exported && typeof exported.fetch === "function") {
+    return (request, ctx) => exported.fetch(request, env, ctx);
+  }
+  return null;
+};
+
+internals.workerName = () => workerState.name;
+
+// queueMicrotask: errors thrown by the callback are reported, never lost.
+internals.defineGlobal("queueMicrotask", function queueMicrotask(callback) {
+  if (typeof callback !== "function") {
+    throw new TypeErrorCtor("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+  }
+  const rid = internals.currentRequest;
+  internals.primordials.queueMicrotask(() => {
+    const previous = internals.currentRequest;
+    internals.currentRequest = rid;
+    try { callback(); } catch (err) { internals.reportError(err); } finally { internals.currentRequest = previous; }
+  });
+});

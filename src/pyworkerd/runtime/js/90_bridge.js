@@ -1,0 +1,351 @@
+// The JS half of the batched bridge (DESIGN.md, "Engine and bridge").
+//
+// Python -> JS: every event for this isolate that arrived within one event-loop tick comes
+// in ONE call of `batch`, with the events as a JSON string passed as `this`; binary
+// payloads (request bodies) sit in the staging ArrayBuffer that Python writes into.
+// JS -> Python: `drain` returns everything produced since the last drain: a JSON string,
+// or an ArrayBuffer [u32 json length][json utf-8][blobs...] when binary data is due.
+// Output produced later (timers, streamed bodies) wakes Python through `notify`, a call
+// that carries nothing; Python then posts a drain.
+//
+// The install function is reachable once, by the engine, before any worker code runs;
+// everything else lives in this closure.
+
+const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapPrototypeSet,
+  MapPrototypeDelete, Map: MapCtor, Uint8Array: U8, ArrayBuffer: ArrayBufferCtor,
+  DataView: DataViewCtor, PromisePrototypeThen, Promise: PromiseCtor, String: StringCtor,
+  TypedArrayPrototypeSlice, TypedArrayPrototypeSet, ArrayBufferIsView, queueMicrotask,
+  Error: ErrorCtor, TypeError: TypeErrorCtor, StringPrototypeCharCodeAt } = internals.primordials;
+
+// Event codes, Python -> JS (engine/protocol.py mirrors these).
+const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
+  E_CREDIT = 7, E_CANCEL = 8;
+// Message codes, JS -> Python.
+const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
+  M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10;
+// Body kinds in M_HEAD.
+const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
+// Request body modes in E_REQUEST.
+const REQ_INLINE = 1, REQ_STREAM = 2; // 0: no body
+
+const STAGING_SIZE = 1 << 20;
+const INITIAL_CREDIT = 8;
+
+internals.currentRequest = 0;
+internals.currentContext = null;
+
+function errorInfo(err) {
+  if (err !== null && typeof err === "object") {
+    let stack = "";
+    try { stack = StringCtor(err.stack ?? ""); } catch { /* hostile getter */ }
+    let name = "Error", message = "";
+    try { name = StringCtor(err.name ?? "Error"); message = StringCtor(err.message ?? ""); } catch { /* ignore */ }
+    return { name, message, stack };
+  }
+  let text;
+  try { text = StringCtor(err); } catch { text = "<unprintable>"; }
+  return { name: "Error", message: text, stack: "Uncaught " + text };
+}
+
+globalThis.__pyworkerdInstallBridge = function install(notify) {
+  delete globalThis.__pyworkerdInstallBridge;
+
+  const staging = new ArrayBufferCtor(STAGING_SIZE);
+  const stagingBytes = new U8(staging);
+  let out = [];
+  let blobs = [];
+  let blobBytes = 0;
+  let notifyQueued = false;
+  let drainExpected = false;
+  let notified = false;
+
+  function flushNotify() {
+    notifyQueued = false;
+    if (out.length === 0 || drainExpected || notified) return;
+    notified = true;
+    notify();
+  }
+  function emit(record) {
+    ArrayPrototypePush(out, record);
+    if (!notifyQueued) { notifyQueued = true; queueMicrotask(flushNotify); }
+  }
+  function blob(bytes) {
+    ArrayPrototypePush(blobs, bytes);
+    blobBytes += bytes.byteLength;
+    return blobs.length - 1;
+  }
+
+  // -- host calls used by other runtime files
+  internals.host = {
+    timerSet(id, ms) { emit([M_TIMER_SET, id, ms]); },
+    timerClear(id) { emit([M_TIMER_CLEAR, id]); },
+  };
+  internals.logSink = (level, text) => { emit([M_LOG, level, internals.currentRequest, text]); };
+  internals.reportError = (err) => {
+    const info = errorInfo(err);
+    emit([M_LOG, "error", internals.currentRequest, "Uncaught " + (info.stack || info.name + ": " + info.message)]);
+  };
+
+  // -- requests in flight: rid -> state
+  const requests = new MapCtor();
+
+  function finishIfDone(rid, st) {
+    if (st.responded && st.bodyDone && st.waitUntilSettled && !st.finished) {
+      st.finished = true;
+      MapPrototypeDelete(requests, rid);
+      emit([M_DONE, rid]);
+    }
+  }
+
+  function trackWaitUntil(rid, st) {
+    // Re-check whenever a new waitUntil promise is added; done when all settled.
+    const list = st.ctxState.waitUntil;
+    const count = list.length;
+    if (count === st.waitUntilSeen) return;
+    st.waitUntilSeen = count;
+    st.waitUntilSettled = false;
+    PromisePrototypeThen(PromiseCtor.allSettled(list), (results) => {
+      for (const r of results) {
+        if (r.status === "rejected") {
+          const previous = internals.currentRequest;
+          internals.currentRequest = rid;
+          internals.reportError(r.reason);
+          internals.currentRequest = previous;
+        }
+      }
+      if (st.ctxState.waitUntil.length === count) {
+        st.waitUntilSettled = true;
+        finishIfDone(rid, st);
+      }
+    });
+  }
+
+  function fail(rid, st, err) {
+    if (st.responded) return;
+    st.responded = true;
+    st.bodyDone = true;
+    const info = errorInfo(err);
+    emit([M_FAIL, rid, info, st.ctxState.passThrough]);
+    finishIfDone(rid, st);
+  }
+
+  function sendResponse(rid, st, response) {
+    let parts;
+    try {
+      parts = internals.http.responseForHost(response);
+    } catch (err) {
+      fail(rid, st, err);
+      return;
+    }
+    st.responded = true;
+    const body = parts.body;
+    if (body === null || body === undefined) {
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null]);
+      st.bodyDone = true;
+    } else if (typeof body === "string") {
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STRING, body]);
+      st.bodyDone = true;
+    } else if (ArrayBufferIsView(body)) {
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_BYTES, blob(body)]);
+      st.bodyDone = true;
+    } else {
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STREAM, null]);
+      st.reader = body.getReader();
+      st.credit = INITIAL_CREDIT;
+      pump(rid, st);
+    }
+    finishIfDone(rid, st);
+  }
+
+  function pump(rid, st) {
+    if (st.reading || st.credit <= 0 || st.bodyDone) return;
+    st.reading = true;
+    PromisePrototypeThen(st.reader.read(), (result) => {
+      st.reading = false;
+      if (st.bodyDone) return;
+      if (result.done) {
+        st.bodyDone = true;
+        emit([M_END, rid]);
+        finishIfDone(rid, st);
+        return;
+      }
+      let chunk = result.value;
+      if (!ArrayBufferIsView(chunk)) {
+        if (chunk instanceof ArrayBufferCtor) {
+          chunk = new U8(chunk);
+        } else {
+          streamError(rid, st, new TypeErrorCtor("This ReadableStream did not return bytes."));
+          return;
+        }
+      } else if (!(chunk instanceof U8)) {
+        chunk = new U8(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      }
+      if (chunk.byteLength > 0) {
+        st.credit--;
+        emit([M_CHUNK, rid, blob(chunk)]);
+      }
+      pump(rid, st);
+    }, (err) => {
+      st.reading = false;
+      streamError(rid, st, err);
+    });
+  }
+
+  function streamError(rid, st, err) {
+    if (st.bodyDone) return;
+    st.bodyDone = true;
+    try { st.reader.cancel(err); } catch { /* already errored */ }
+    emit([M_STREAM_ERROR, rid, errorInfo(err)]);
+    finishIfDone(rid, st);
+  }
+
+  function requestBodyStream(rid, st) {
+    return new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        st.bodyController = controller;
+        emit([M_BODY_PULL, rid]);
+        return new PromiseCtor((resolve) => { st.bodyResolve = resolve; });
+      },
+      cancel() { st.bodyController = null; },
+    });
+  }
+
+  function deliverBody(st, fn) {
+    const controller = st.bodyController;
+    const resolve = st.bodyResolve;
+    st.bodyResolve = null;
+    if (controller) {
+      try { fn(controller); } catch { /* stream cancelled */ }
+    }
+    if (resolve) resolve();
+  }
+
+  function startRequest(ev) {
+    const rid = ev[1];
+    const mode = ev[5];
+    let body = null;
+    const { ctx, state: ctxState } = internals.createContext();
+    const st = {
+      ctxState, responded: false, bodyDone: false, finished: false,
+      waitUntilSettled: true, waitUntilSeen: 0, reader: null, reading: false, credit: 0,
+      bodyController: null, bodyResolve: null,
+    };
+    MapPrototypeSet(requests, rid, st);
+    ctxState.onWaitUntil = () => trackWaitUntil(rid, st);
+    internals.currentRequest = rid;
+    internals.currentContext = ctx;
+    try {
+      if (mode === REQ_INLINE) {
+        body = TypedArrayPrototypeSlice(stagingBytes, ev[6], ev[6] + ev[7]);
+      } else if (mode === REQ_STREAM) {
+        body = requestBodyStream(rid, st);
+      }
+      const request = internals.http.requestFromHost(ev[2], ev[3], ev[4], internals.makeCf(), body);
+      const handler = internals.fetchHandler();
+      if (handler === null) throw new ErrorCtor("Handler does not export a fetch() function.");
+      const result = handler(request, ctx);
+      PromisePrototypeThen(PromiseCtor.resolve(result),
+        (response) => sendResponse(rid, st, response),
+        (err) => fail(rid, st, err));
+    } catch (err) {
+      fail(rid, st, err);
+    } finally {
+      internals.currentRequest = 0;
+      internals.currentContext = null;
+    }
+  }
+
+  function handle(ev) {
+    const kind = ev[0];
+    if (kind === E_REQUEST) { startRequest(ev); return; }
+    if (kind === E_TIMER) { internals.fireTimer(ev[1]); return; }
+    const st = MapPrototypeGet(requests, ev[1]);
+    if (st === undefined) return;
+    if (kind === E_BODY_CHUNK) {
+      const chunk = TypedArrayPrototypeSlice(stagingBytes, ev[2], ev[2] + ev[3]);
+      deliverBody(st, (c) => c.enqueue(chunk));
+    } else if (kind === E_BODY_END) {
+      deliverBody(st, (c) => c.close());
+    } else if (kind === E_BODY_ERROR) {
+      deliverBody(st, (c) => c.error(new TypeErrorCtor(ev[2])));
+    } else if (kind === E_CREDIT) {
+      st.credit += ev[2];
+      pump(ev[1], st);
+    } else if (kind === E_CANCEL) {
+      if (st.reader && !st.bodyDone) {
+        st.bodyDone = true;
+        try { st.reader.cancel(new ErrorCtor(ev[2])); } catch { /* ignore */ }
+      }
+      if (st.bodyController) deliverBody(st, (c) => c.error(new ErrorCtor(ev[2])));
+      st.responded = true;
+      finishIfDone(ev[1], st);
+    }
+  }
+
+  function batch() {
+    drainExpected = true;
+    const events = JSONParse(this);
+    for (let i = 0; i < events.length; i++) {
+      try {
+        handle(events[i]);
+      } catch (err) {
+        internals.reportError(err);
+      }
+    }
+  }
+
+  function encodeJson(text) {
+    // ASCII fast path; otherwise the runtime's UTF-8 encoder.
+    const n = text.length;
+    const bytes = new U8(n);
+    for (let i = 0; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(text, i);
+      if (c > 0x7f) return internals.utf8Encode(text);
+      bytes[i] = c;
+    }
+    return bytes;
+  }
+
+  function drain() {
+    drainExpected = false;
+    notified = false;
+    if (out.length === 0) return "";
+    const records = out;
+    out = [];
+    if (blobs.length === 0) return JSONStringify(records);
+    const lengths = [];
+    for (let i = 0; i < blobs.length; i++) ArrayPrototypePush(lengths, blobs[i].byteLength);
+    const json = encodeJson(JSONStringify([records, lengths]));
+    const result = new ArrayBufferCtor(4 + json.byteLength + blobBytes);
+    new DataViewCtor(result).setUint32(0, json.byteLength, true);
+    const view = new U8(result);
+    TypedArrayPrototypeSet(view, json, 4);
+    let offset = 4 + json.byteLength;
+    for (let i = 0; i < blobs.length; i++) {
+      TypedArrayPrototypeSet(view, blobs[i], offset);
+      offset += blobs[i].byteLength;
+    }
+    blobs = [];
+    blobBytes = 0;
+    return result;
+  }
+
+  // load(moduleFn, configJson): the worker's top level runs here, once per isolate.
+  function load(moduleFn, configJson) {
+    internals.loadWorker(moduleFn, JSONParse(configJson));
+  }
+
+  return [batch, drain, staging, load];
+};
+
+// request.cf: a plausible local object (workerd fills it from the edge; locally it is fixed).
+const cfTemplate = JSONStringify({
+  asn: 395747, asOrganization: "Localhost", colo: "DFW", country: "US", city: "Austin",
+  continent: "NA", region: "Texas", regionCode: "TX", postalCode: "78701", metroCode: "635",
+  latitude: "30.27130", longitude: "-97.74260", timezone: "America/Chicago", isEUCountry: undefined,
+  httpProtocol: "HTTP/1.1", tlsVersion: "", tlsCipher: "", clientTcpRtt: 0,
+  clientAcceptEncoding: "gzip, deflate, br", requestPriority: "", edgeRequestKeepAliveStatus: 1,
+  verifiedBotCategory: "", botManagement: { corporateProxy: false, verifiedBot: false, jsDetection: { passed: false }, staticResource: false, detectionIds: {}, score: 99 },
+});
+internals.makeCf = () => JSONParse(cfTemplate);

@@ -1,0 +1,1 @@
+"""Tests of pyworkerd.bundler (they run the real esbuild)."""
