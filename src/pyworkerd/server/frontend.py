@@ -1,0 +1,193 @@
+"""The HTTP front end: granian's RSGI interface in, a worker's response out.
+
+It owns HTTP only (limits on sizes, streaming bodies both ways, error pages) and hands
+each request to the router; it never touches V8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pyworkerd.engine.types import HostRequest, HostResponse, WorkerFailure
+from pyworkerd.server.errors import ErrorPage, failure_page, front_end_error, load_error_page
+from pyworkerd.server.logs import LogPrinter
+from pyworkerd.server.router import Router
+
+__all__ = ["FrontEnd", "Limits"]
+
+# Bodies up to this size are read whole before the worker starts (one bridge crossing).
+READ_WHOLE_MAX = 256 * 1024
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits of Cloudflare's edge (defaults: the Free/Pro plan)."""
+
+    max_body_bytes: int = 100 * 1024 * 1024
+    max_url_bytes: int = 16 * 1024
+    max_header_bytes: int = 128 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class FrontEnd:
+    """An RSGI application serving the router's workers."""
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        printer: LogPrinter,
+        dev: bool,
+        limits: Limits | None = None,
+    ) -> None:
+        self.router = router
+        self.printer = printer
+        self.dev = dev
+        self.limits = limits or Limits()
+        self.inflight = 0
+        self._ids = itertools.count(1)
+        self._ray_prefix = os.urandom(4).hex()
+
+    # granian calls these
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        return None
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        return None
+
+    async def __rsgi__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":
+            proto.close(1003)
+            return
+        self.inflight += 1
+        started = time.monotonic()
+        status, outcome = 500, "ok"
+        try:
+            status, outcome = await self._serve(scope, proto)
+        finally:
+            self.inflight -= 1
+            self.printer.request(
+                scope.method, scope.path, status, (time.monotonic() - started) * 1000, outcome
+            )
+
+    async def _serve(self, scope: Any, proto: Any) -> tuple[int, str]:
+        request_id = f"{self._ray_prefix}{next(self._ids):08x}"
+        raw_headers = scope.headers.items()
+        problem = self._check_limits(scope, raw_headers)
+        if problem is not None:
+            return self._send_page(proto, problem), "rejected"
+        worker = self.router.route(scope)
+        if worker is None:
+            return self._send_page(proto, front_end_error(404, "No worker serves this host.")), "ok"
+        flat: list[str] = []
+        content_length = -1
+        for name, value in raw_headers:
+            flat.append(name)
+            flat.append(value)
+            if name == "content-length":
+                content_length = int(value) if value.isdigit() else -1
+        body: bytes | AsyncIterator[bytes] | None = None
+        if scope.method not in ("GET", "HEAD"):
+            if content_length > self.limits.max_body_bytes:
+                return self._send_page(proto, front_end_error(413, "Payload Too Large")), "rejected"
+            if 0 <= content_length <= READ_WHOLE_MAX:
+                body = await proto() if content_length else None
+            elif content_length > 0 or "transfer-encoding" in scope.headers:
+                body = self._stream_request(proto)
+        request = HostRequest(scope.method, self._url(scope), flat, body)
+        try:
+            response, _done = await worker.fetch(request)
+        except WorkerFailure as failure:
+            return self._send_failure(proto, scope, worker, failure, request_id), failure.outcome
+        except RuntimeError as exc:
+            return self._send_page(proto, load_error_page(worker.name, str(exc))), "exception"
+        return await self._send_response(proto, response), "ok"
+
+    def _check_limits(self, scope: Any, headers: list[tuple[str, str]]) -> ErrorPage | None:
+        url_len = len(scope.path) + len(scope.query_string)
+        if url_len > self.limits.max_url_bytes:
+            return front_end_error(414, "URI Too Long")
+        size = sum(len(k) + len(v) + 4 for k, v in headers)
+        if size > self.limits.max_header_bytes:
+            return front_end_error(431, "Request Header Fields Too Large")
+        return None
+
+    def _url(self, scope: Any) -> str:
+        host = scope.authority or scope.headers.get("host") or "localhost"
+        # RSGI hands over a percent-decoded path: encode it again for the URL.
+        path = quote(scope.path, safe=_PATH_SAFE)
+        qs = scope.query_string
+        return f"{scope.scheme}://{host}{path}" + (f"?{qs}" if qs else "")
+
+    async def _stream_request(self, proto: Any) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in proto:
+            received += len(chunk)
+            if received > self.limits.max_body_bytes:
+                raise BodyTooLarge("request body exceeds the size limit")
+            if chunk:
+                yield bytes(chunk)
+
+    async def _send_response(self, proto: Any, response: HostResponse) -> int:
+        status, headers, body = response.status, response.headers, response.body
+        if body is None:
+            proto.response_empty(status, headers)
+        elif isinstance(body, str):
+            proto.response_str(status, headers, body)
+        elif isinstance(body, bytes):
+            proto.response_bytes(status, headers, body)
+        else:
+            transport = proto.response_stream(status, headers)
+            try:
+                async for chunk in body:
+                    await transport.send_bytes(chunk)
+            except WorkerFailure as failure:
+                # Headers are gone already: all we can do is cut the body short and log.
+                self.printer.error(f"response body failed: {failure.name}: {failure.message}")
+            except Exception:
+                # The client went away: closing the iterator cancels the stream in the worker.
+                await _aclose(body)
+        return status
+
+    def _send_failure(
+        self, proto: Any, scope: Any, worker: Any, failure: WorkerFailure, request_id: str
+    ) -> int:
+        stack = worker.map_stack(failure.stack) if failure.stack else ""
+        if failure.outcome == "exception":
+            self.printer.error(f"{stack or failure.message}\n  (request id {request_id})")
+        elif failure.outcome == "neverResponds":
+            self.printer.error(f"{failure.message} (request id {request_id})")
+        accept = scope.headers.get("accept") or ""
+        page = failure_page(
+            failure,
+            dev=self.dev,
+            request_id=request_id,
+            stack=stack,
+            wants_html="text/html" in accept,
+        )
+        return self._send_page(proto, page)
+
+    @staticmethod
+    def _send_page(proto: Any, page: ErrorPage) -> int:
+        proto.response_str(page.status, page.headers, page.body)
+        return page.status
+
+
+async def _aclose(body: Any) -> None:
+    close = getattr(body, "aclose", None)
+    if close is not None:
+        try:
+            await close()
+        except Exception:
+            return

@@ -1,0 +1,155 @@
+"""Run workers behind the HTTP front end until SIGINT/SIGTERM: `dev` and `serve` share it.
+
+granian runs embedded in this process's event loop (its RSGI interface), so the front
+end, the engine and the reloader share one loop. The port is reserved with SO_REUSEPORT
+before granian binds it, which makes `--port 0` race-free and lets several processes of
+`serve --workers N` share one port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
+from granian.server.embed import Server as GranianServer
+
+from pyworkerd.config import WorkerConfig
+from pyworkerd.engine.boot import SpareContexts
+from pyworkerd.engine.pool import IsolateBudget
+from pyworkerd.server.frontend import FrontEnd
+from pyworkerd.server.logs import LogPrinter
+from pyworkerd.server.router import Router
+from pyworkerd.server.workers import BuildFailed, Worker
+
+__all__ = ["ServeOptions", "reserve_port", "run"]
+
+
+@dataclass
+class ServeOptions:
+    configs: list[WorkerConfig]
+    # Re-read each config from disk (reload); same order as `configs`.
+    loaders: list[Callable[[], WorkerConfig]] = field(default_factory=list)
+    ip: str = "127.0.0.1"
+    port: int = 8787
+    dev: bool = True
+    enforce_limits: bool = True
+    watch: bool = False
+    memory_budget_mb: int = 2048
+    state_dir: Path | None = None
+    printer: LogPrinter = field(default_factory=LogPrinter)
+    # Called with the URL once the server accepts connections (tests, banners).
+    on_ready: Callable[[str], None] | None = None
+
+
+def reserve_port(ip: str, port: int) -> socket.socket:
+    """Bind (not listen) a SO_REUSEPORT socket: holds the port for granian to share."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((ip, port))
+    return sock
+
+
+async def run(options: ServeOptions) -> int:
+    """Serve until a signal; return the process exit status."""
+    printer = options.printer
+    spares = SpareContexts(1)
+    spares.start_refill()
+    budget = IsolateBudget(options.memory_budget_mb)
+    workers = [
+        Worker(
+            cfg,
+            log=printer.worker_log,
+            budget=budget,
+            spares=spares,
+            enforce_limits=options.enforce_limits,
+            config_loader=options.loaders[i] if i < len(options.loaders) else None,
+        )
+        for i, cfg in enumerate(options.configs)
+    ]
+    for worker in workers:
+        try:
+            await worker.start()
+        except BuildFailed as exc:
+            printer.error(f"{worker.name}: {exc}")
+            if not options.dev:
+                await spares.close()
+                return 1
+    frontend = FrontEnd(Router(workers), printer=printer, dev=options.dev)
+    holder = reserve_port(options.ip, options.port)
+    port = holder.getsockname()[1]
+    host = f"[{options.ip}]" if ":" in options.ip else options.ip
+    url = f"http://{host}:{port}"
+    server = GranianServer(
+        frontend,
+        address=options.ip,
+        port=port,
+        interface=Interfaces.RSGI,
+        log_enabled=False,
+        websockets=False,
+        backlog=1024,
+        http1_settings=HTTP1Settings(max_buffer_size=512 * 1024),
+    )
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+
+    def stop() -> None:
+        if not stopping.is_set():
+            stopping.set()
+            printer.info("shutting down: finishing requests in flight")
+            server.stop()  # type: ignore[no-untyped-call]
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    serving = loop.create_task(server.serve())
+    watcher: asyncio.Task[None] | None = None
+    try:
+        await _wait_listening(options.ip, port, serving)
+        holder.close()
+        printer.info(f"Ready on {url}")
+        if options.on_ready is not None:
+            options.on_ready(url)
+        if options.watch:
+            from pyworkerd.server.reload import watch_and_reload
+
+            watcher = loop.create_task(watch_and_reload(workers, printer))
+        await serving
+    finally:
+        holder.close()
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        for worker in workers:
+            await worker.close()
+        await spares.close()
+    return 0
+
+
+async def _wait_listening(ip: str, port: int, serving: asyncio.Task[None]) -> None:
+    """Return once a connection to the port succeeds (granian binds in the background)."""
+    for _ in range(500):
+        if serving.done():
+            serving.result()
+            raise RuntimeError("the HTTP server stopped during start-up")
+        try:
+            _reader, writer = await asyncio.open_connection(ip, port)
+        except OSError:
+            await asyncio.sleep(0.01)
+            continue
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+        return
+    raise RuntimeError(f"the HTTP server did not start listening on {ip}:{port}")
