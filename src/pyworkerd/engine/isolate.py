@@ -35,7 +35,7 @@ from pyworkerd.engine.types import (
     WorkerSpec,
 )
 
-__all__ = ["Isolate"]
+__all__ = ["Isolate", "NotStarted"]
 
 STAGING_SIZE = 1 << 20  # must match 90_bridge.js
 INLINE_BODY_MAX = 256 * 1024
@@ -49,11 +49,17 @@ STARTUP_EXCEEDED = "Script startup exceeded CPU time limit."
 STARTUP_LIMIT_S = 1.0
 
 
+class NotStarted(Exception):
+    """The isolate was retired before this request's handler ran: safe to run elsewhere."""
+
+
 class _Exchange:
     """One request in flight inside this isolate."""
 
     __slots__ = (
+        "batch_seq",
         "body_iter",
+        "retryable",
         "body_queue",
         "body_task",
         "chunks_acked",
@@ -74,6 +80,8 @@ class _Exchange:
         self.chunks_received = 0
         self.chunks_acked = 0
         self.started = time.monotonic()
+        self.batch_seq = 0  # the batch that carried the request to JS (0: not sent yet)
+        self.retryable = False  # its body can be sent again (none, or whole bytes)
 
 
 class Isolate:
@@ -103,6 +111,8 @@ class Isolate:
         self._flush_scheduled = False
         self._staging_busy = False
         self._outstanding: deque[tuple[str, Any]] = deque()
+        self._batches_posted = 0
+        self._batches_done = 0
         self._busy_since: float | None = None
         self._drain_queued = False
         self._timers: dict[int, asyncio.TimerHandle] = {}
@@ -195,6 +205,7 @@ class Isolate:
         self._exchanges[rid] = ex
         self.last_used = time.monotonic()
         body = request.body
+        ex.retryable = body is None or isinstance(body, bytes | bytearray | memoryview)
         if body is None:
             self._queue(
                 [
@@ -274,6 +285,12 @@ class Isolate:
         if staged:
             self._staging_busy = True
         if send:
+            self._batches_posted += 1
+            for ev in send:
+                if ev[0] == Event.REQUEST:
+                    sent = self._exchanges.get(ev[1])
+                    if sent is not None:
+                        sent.batch_seq = self._batches_posted
             text = json.dumps(send, separators=(",", ":"))
             self._post(self._h_batch, self.ctx.handle(text), self._cb_batch, "batch", staged)
             # Always right behind a batch: it collects what the batch finished synchronously.
@@ -309,6 +326,7 @@ class Isolate:
             self._queue_drain()
 
     def _on_batch_done(self, value: Any) -> None:
+        self._batches_done += 1
         item = self._task_done()
         if item is not None and item[1][2]:
             self._staging_busy = False
@@ -532,9 +550,14 @@ class Isolate:
                 0,
                 f"{message} (outcome: {outcome}); the isolate was replaced",
             )
+        first_running = self._outstanding[0][0] if self._outstanding else None
+        started_up_to = self._batches_done + (1 if first_running == "batch" else 0)
         for ex in list(self._exchanges.values()):
             failure = WorkerFailure(outcome, "Error", message)
-            if not ex.head.done():
+            never_ran = ex.batch_seq == 0 or ex.batch_seq > started_up_to
+            if not ex.head.done() and never_ran and ex.retryable:
+                ex.head.set_exception(NotStarted())
+            elif not ex.head.done():
                 ex.head.set_exception(failure)
             elif ex.body_queue is not None:
                 ex.body_queue.put_nowait(failure)
@@ -553,7 +576,9 @@ class Isolate:
             self.ctx.cancel(task_id)
         self._outstanding.clear()
         self._on_retire(self)
-        self.loop.run_in_executor(None, self.ctx.close)
+        # On the loop thread: mini-racer crashes when a context is freed from another
+        # thread. Usually ~1-6 ms; ~80 ms when the runaway spins inside a microtask.
+        self.ctx.close()
 
     def close(self) -> None:
         """Retire an idle isolate (eviction, reload, shutdown)."""

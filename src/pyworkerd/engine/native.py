@@ -156,13 +156,20 @@ class NativeContext:
         return dict(json.loads(self._c.heap_stats()))
 
     def close(self) -> None:
-        """Free the isolate, terminating whatever JS it is running. May block for ~100 ms."""
+        """Free the isolate, terminating whatever JS it is running (call on the loop thread)."""
+        self.detach()
+        with contextlib.suppress(Exception):
+            self._maker.__exit__(None, None, None)
+
+    def detach(self) -> None:
+        """Stop all use of the context from Python: callbacks are dropped, and handles that
+        Python frees later no longer reach the freed native context."""
         if self.closed:
             return
         self.closed = True
         self._callbacks.clear()
-        with contextlib.suppress(Exception):
-            self._maker.__exit__(None, None, None)
+        object.__setattr__(self._c, "_free", _drop)
 
 
-UNDEFINED = JSUndefined
+def _drop(_raw: Any) -> None:
+    return None

@@ -14,13 +14,15 @@ import time
 from dataclasses import dataclass
 
 from pyworkerd.engine.boot import SpareContexts
-from pyworkerd.engine.isolate import Isolate
+from pyworkerd.engine.isolate import Isolate, NotStarted
 from pyworkerd.engine.types import HostRequest, HostResponse, LogSink, WorkerSpec
 
 __all__ = ["IsolateBudget", "PoolSettings", "WorkerPool"]
 
 # A live isolate busy longer than this without a break gets no new requests.
 STUCK_AFTER_S = 0.005
+# A request is moved to a fresh isolate at most this many times.
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,12 @@ class WorkerPool:
         return best
 
     async def fetch(self, request: HostRequest) -> tuple[HostResponse, asyncio.Future[None]]:
+        """Serve a request; one whose isolate was retired before it ran goes to another."""
+        for _attempt in range(MAX_ATTEMPTS - 1):
+            try:
+                return await (await self.pick()).fetch(request)
+            except NotStarted:
+                continue
         return await (await self.pick()).fetch(request)
 
     def close(self) -> None:

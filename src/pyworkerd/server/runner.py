@@ -9,6 +9,7 @@ before granian binds it, which makes `--port 0` race-free and lets several proce
 from __future__ import annotations
 
 import asyncio
+import os
 import contextlib
 import signal
 import socket
@@ -92,7 +93,7 @@ async def run(options: ServeOptions) -> int:
         address=options.ip,
         port=port,
         interface=Interfaces.RSGI,
-        log_enabled=False,
+        log_enabled=bool(os.environ.get("PYWORKERD_DEBUG_GRANIAN")),
         websockets=False,
         backlog=1024,
         http1_settings=HTTP1Settings(max_buffer_size=512 * 1024),
