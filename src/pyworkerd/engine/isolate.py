@@ -59,13 +59,13 @@ class _Exchange:
     __slots__ = (
         "batch_seq",
         "body_iter",
-        "retryable",
         "body_queue",
         "body_task",
         "chunks_acked",
         "chunks_received",
         "done",
         "head",
+        "retryable",
         "rid",
         "started",
     )

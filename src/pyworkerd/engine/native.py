@@ -24,7 +24,6 @@ from py_mini_racer._exc import (
     JSParseException,
     JSTerminatedException,
 )
-from py_mini_racer._types import JSUndefined
 
 __all__ = [
     "PINNED_MINI_RACER",

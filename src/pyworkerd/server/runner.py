@@ -9,8 +9,8 @@ before granian binds it, which makes `--port 0` race-free and lets several proce
 from __future__ import annotations
 
 import asyncio
-import os
 import contextlib
+import os
 import signal
 import socket
 from collections.abc import Callable
