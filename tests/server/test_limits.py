@@ -103,11 +103,14 @@ def test_runaway_is_stopped_and_others_keep_being_served(
     assert server.proc.poll() is None
 
 
-BUSY = "export default { fetch() { let i = 0; while (i < 3e8) i++; return new Response(String(i)); } };"
+BUSY = """export default {
+  fetch() { let i = 0; while (i < 3e8) i++; return new Response(String(i)); },
+};"""
 
 
 def test_limits_can_be_turned_off(tmp_path: Path) -> None:
-    root = write_project(tmp_path, {"src/index.js": BUSY}, {"name": "nolimits", "limits": {"cpu_ms": 10}})
+    config = {"name": "nolimits", "limits": {"cpu_ms": 10}}
+    root = write_project(tmp_path, {"src/index.js": BUSY}, config)
     with running_server(root, "--no-limits") as srv:
         assert "limits are off" in srv.output()
         reply = request(srv.url, "/")
