@@ -56,6 +56,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         default=2048,
         help="memory for isolates in this process; idle ones are evicted beyond it",
     )
+    p.add_argument(
+        "--max-body-mb",
+        type=int,
+        default=100,
+        help="largest request body accepted, in MiB (Cloudflare: 100 on Free/Pro)",
+    )
     p.add_argument("--log-level", default="log", choices=["debug", "log", "info", "warn", "error"])
 
 

@@ -37,6 +37,7 @@ class Project:
     state_dir: Path | None
     enforce_limits: bool
     memory_budget_mb: int
+    max_body_mb: int
 
     @property
     def warnings(self) -> list[str]:
@@ -71,6 +72,7 @@ class Project:
             enforce_limits=self.enforce_limits,
             watch=dev,
             memory_budget_mb=self.memory_budget_mb,
+            max_body_mb=self.max_body_mb,
             state_dir=self.state_dir,
             printer=printer,
         )
@@ -126,4 +128,5 @@ def load_project(args: argparse.Namespace) -> Project:
         state_dir=state_dir,
         enforce_limits=not args.no_limits,
         memory_budget_mb=args.memory_budget_mb,
+        max_body_mb=args.max_body_mb,
     )

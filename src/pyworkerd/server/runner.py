@@ -24,7 +24,7 @@ from granian.server.embed import Server as GranianServer
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.pool import IsolateBudget
-from pyworkerd.server.frontend import FrontEnd
+from pyworkerd.server.frontend import FrontEnd, Limits
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
 from pyworkerd.server.workers import BuildFailed, Worker
@@ -43,6 +43,7 @@ class ServeOptions:
     enforce_limits: bool = True
     watch: bool = False
     memory_budget_mb: int = 2048
+    max_body_mb: int = 100
     state_dir: Path | None = None
     printer: LogPrinter = field(default_factory=LogPrinter)
     # Called with the URL once the server accepts connections (tests, banners).
@@ -83,7 +84,12 @@ async def run(options: ServeOptions) -> int:
             if not options.dev:
                 await spares.close()
                 return 1
-    frontend = FrontEnd(Router(workers), printer=printer, dev=options.dev)
+    frontend = FrontEnd(
+        Router(workers),
+        printer=printer,
+        dev=options.dev,
+        limits=Limits(max_body_bytes=options.max_body_mb * 1024 * 1024),
+    )
     holder = reserve_port(options.ip, options.port)
     port = holder.getsockname()[1]
     host = f"[{options.ip}]" if ":" in options.ip else options.ip
