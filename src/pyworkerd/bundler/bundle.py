@@ -151,8 +151,10 @@ class _Job:
     def version_note(self) -> str | None:
         if self.esbuild.pinned:
             return None
-        return (f"(built with esbuild {self.esbuild.version} from {self.esbuild.path}; "
-                f"pyworkerd pins {ESBUILD_VERSION})")
+        return (
+            f"(built with esbuild {self.esbuild.version} from {self.esbuild.path}; "
+            f"pyworkerd pins {ESBUILD_VERSION})"
+        )
 
     def finish(self, returncode: int, stderr: bytes) -> Bundle | list[str]:
         """Turn esbuild's exit status, log and output files into a Bundle or a BundleError;
@@ -236,12 +238,15 @@ class _Job:
                 continue  # cloudflare:*, node:* or the caller's own externals
             rule, active = matched
             if not active:
-                errors.append(self._message(
-                    importer, spec,
-                    f"The file {spec} matched a module rule in your configuration "
-                    f"({rule.describe()}), but was ignored because a previous rule with the "
-                    "same type was not marked as `fallthrough = true`.",
-                ))
+                errors.append(
+                    self._message(
+                        importer,
+                        spec,
+                        f"The file {spec} matched a module rule in your configuration "
+                        f"({rule.describe()}), but was ignored because a previous rule with the "
+                        "same type was not marked as `fallthrough = true`.",
+                    )
+                )
                 continue
             kind = MODULE_KINDS.get(rule.type)
             if kind is None:
@@ -342,9 +347,15 @@ def _exports_target(exports: Any, subpath: str, conditions: Sequence[str]) -> st
         return _conditional(exports[subpath], conditions, None)
     for key, target in exports.items():
         prefix, star, suffix = str(key).partition("*")
-        if (star and subpath.startswith(prefix) and subpath.endswith(suffix)
-                and len(subpath) >= len(prefix) + len(suffix)):
-            return _conditional(target, conditions, subpath[len(prefix):len(subpath) - len(suffix)])
+        if (
+            star
+            and subpath.startswith(prefix)
+            and subpath.endswith(suffix)
+            and len(subpath) >= len(prefix) + len(suffix)
+        ):
+            return _conditional(
+                target, conditions, subpath[len(prefix) : len(subpath) - len(suffix)]
+            )
     return None
 
 
@@ -412,12 +423,14 @@ def _prepare(
     parsed = parse_rules(rules)
     binary = (
         EsbuildBinary(Path(esbuild), "argument", _version_of(Path(esbuild)))
-        if esbuild is not None else locate_esbuild(project)
+        if esbuild is not None
+        else locate_esbuild(project)
     )
     warnings = list(parsed.warnings)
     if not binary.pinned:
-        warnings.append(f"using esbuild {binary.version} from {binary.path}; "
-                        f"pyworkerd pins {ESBUILD_VERSION}")
+        warnings.append(
+            f"using esbuild {binary.version} from {binary.path}; pyworkerd pins {ESBUILD_VERSION}"
+        )
 
     tmp = tempfile.TemporaryDirectory(prefix="pyworkerd-bundle-")
     outfile = Path(tmp.name) / script_name
@@ -432,12 +445,21 @@ def _prepare(
     if not defines.keys() & {"process", "process.env", "process.env.NODE_ENV"}:
         defines["process.env.NODE_ENV"] = '"production"' if minify else '"development"'
     argv = [
-        str(binary.path), rel_entry,
-        "--format=cjs", "--platform=neutral", "--target=es2022",
-        f"--outfile={outfile}", "--sourcemap=external", f"--metafile={metafile}",
-        "--log-level=warning", "--color=false", "--log-limit=0",
+        str(binary.path),
+        rel_entry,
+        "--format=cjs",
+        "--platform=neutral",
+        "--target=es2022",
+        f"--outfile={outfile}",
+        "--sourcemap=external",
+        f"--metafile={metafile}",
+        "--log-level=warning",
+        "--color=false",
+        "--log-limit=0",
         # wrangler lets .js/.mjs/.cjs files hold JSX; so do we.
-        "--loader:.js=jsx", "--loader:.mjs=jsx", "--loader:.cjs=jsx",
+        "--loader:.js=jsx",
+        "--loader:.mjs=jsx",
+        "--loader:.cjs=jsx",
         *(f"--define:{k}={v}" for k, v in defines.items()),
     ]
     rule_externals: list[str] = []
@@ -465,10 +487,19 @@ def _prepare(
     if tsconfig is not None:
         argv.append(f"--tsconfig={Path(os.path.normpath(project / tsconfig))}")
     return _Job(
-        argv=argv, rule_externals=rule_externals, cwd=project, project_dir=project,
-        entry=entry_path, tmp=tmp,
-        outfile=outfile, metafile=metafile, rules=parsed, no_bundle=no_bundle,
-        esbuild=binary, conditions=tuple(conditions), warnings=warnings,
+        argv=argv,
+        rule_externals=rule_externals,
+        cwd=project,
+        project_dir=project,
+        entry=entry_path,
+        tmp=tmp,
+        outfile=outfile,
+        metafile=metafile,
+        rules=parsed,
+        no_bundle=no_bundle,
+        esbuild=binary,
+        conditions=tuple(conditions),
+        warnings=warnings,
     )
 
 
@@ -515,18 +546,33 @@ def bundle(
     :class:`EsbuildUnavailableError` when there is no esbuild to build it with.
     """
     job = _prepare(
-        entry, project_dir=project_dir, rules=rules, define=define, alias=alias,
-        minify=minify, no_bundle=no_bundle, external=external, conditions=conditions,
-        script_name=script_name, jsx_factory=jsx_factory, jsx_fragment=jsx_fragment,
-        tsconfig=tsconfig, keep_names=keep_names, esbuild=esbuild,
+        entry,
+        project_dir=project_dir,
+        rules=rules,
+        define=define,
+        alias=alias,
+        minify=minify,
+        no_bundle=no_bundle,
+        external=external,
+        conditions=conditions,
+        script_name=script_name,
+        jsx_factory=jsx_factory,
+        jsx_fragment=jsx_fragment,
+        tsconfig=tsconfig,
+        keep_names=keep_names,
+        esbuild=esbuild,
     )
     try:
         argv = job.command
         while True:  # at most twice: see _Job
             try:
                 proc = subprocess.run(
-                    argv, cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE, check=False,
+                    argv,
+                    cwd=job.cwd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    check=False,
                 )
             except OSError as exc:
                 raise _cannot_start(job, exc) from None
@@ -559,10 +605,22 @@ async def bundle_async(
     """:func:`bundle` without blocking the event loop (a first-time esbuild fetch and the
     reading of the output run in a worker thread; esbuild runs as an asyncio subprocess)."""
     job = await asyncio.to_thread(
-        _prepare, entry, project_dir=project_dir, rules=rules, define=define, alias=alias,
-        minify=minify, no_bundle=no_bundle, external=external, conditions=conditions,
-        script_name=script_name, jsx_factory=jsx_factory, jsx_fragment=jsx_fragment,
-        tsconfig=tsconfig, keep_names=keep_names, esbuild=esbuild,
+        _prepare,
+        entry,
+        project_dir=project_dir,
+        rules=rules,
+        define=define,
+        alias=alias,
+        minify=minify,
+        no_bundle=no_bundle,
+        external=external,
+        conditions=conditions,
+        script_name=script_name,
+        jsx_factory=jsx_factory,
+        jsx_fragment=jsx_fragment,
+        tsconfig=tsconfig,
+        keep_names=keep_names,
+        esbuild=esbuild,
     )
     try:
         argv = job.command
@@ -579,7 +637,10 @@ async def bundle_async(
 async def _run_async(job: _Job, argv: list[str]) -> tuple[int, bytes]:
     try:
         proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=job.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            *argv,
+            cwd=job.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
     except OSError as exc:

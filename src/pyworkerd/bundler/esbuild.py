@@ -65,11 +65,21 @@ _ENV_CACHE = "PYWORKERD_CACHE_DIR"
 _WAY_OUT = f"set {_ENV_BINARY} to the path of an esbuild {ESBUILD_VERSION} binary"
 
 _MACHINES = {
-    "x86_64": "x64", "amd64": "x64", "x64": "x64",
-    "aarch64": "arm64", "arm64": "arm64",
-    "armv7l": "arm", "armv6l": "arm", "arm": "arm",
-    "i386": "ia32", "i686": "ia32", "x86": "ia32",
-    "ppc64le": "ppc64", "s390x": "s390x", "riscv64": "riscv64", "loongarch64": "loong64",
+    "x86_64": "x64",
+    "amd64": "x64",
+    "x64": "x64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armv7l": "arm",
+    "armv6l": "arm",
+    "arm": "arm",
+    "i386": "ia32",
+    "i686": "ia32",
+    "x86": "ia32",
+    "ppc64le": "ppc64",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+    "loongarch64": "loong64",
 }
 _fetch_lock = threading.Lock()
 
@@ -136,8 +146,12 @@ def _node_modules_candidates(project_dir: Path) -> list[Path]:
         nm = base / "node_modules"
         if not nm.is_dir():
             continue
-        names = [nm / "@esbuild" / pkg / "bin" / "esbuild", nm / "@esbuild" / pkg / "esbuild.exe",
-                 nm / ".bin" / "esbuild", nm / ".bin" / "esbuild.cmd"]
+        names = [
+            nm / "@esbuild" / pkg / "bin" / "esbuild",
+            nm / "@esbuild" / pkg / "esbuild.exe",
+            nm / ".bin" / "esbuild",
+            nm / ".bin" / "esbuild.cmd",
+        ]
         found.extend(p for p in names if p.is_file())
     return found
 
@@ -157,8 +171,9 @@ def locate_esbuild(project_dir: Path | None, *, cache: Path | None = None) -> Es
                 f"{_ENV_BINARY}={env} is not a working esbuild ({exc}); fix or unset {_ENV_BINARY}"
             ) from None
         if version != ESBUILD_VERSION:
-            log.warning("%s is esbuild %s; pyworkerd pins %s", _ENV_BINARY, version,
-                        ESBUILD_VERSION)
+            log.warning(
+                "%s is esbuild %s; pyworkerd pins %s", _ENV_BINARY, version, ESBUILD_VERSION
+            )
         return EsbuildBinary(path, "env", version)
 
     if project_dir is not None:
@@ -169,8 +184,9 @@ def locate_esbuild(project_dir: Path | None, *, cache: Path | None = None) -> Es
                 log.warning("skipping %s: %s", path, exc)
                 continue
             if version != ESBUILD_VERSION:
-                log.warning("using esbuild %s from %s; pyworkerd pins %s", version, path,
-                            ESBUILD_VERSION)
+                log.warning(
+                    "using esbuild %s from %s; pyworkerd pins %s", version, path, ESBUILD_VERSION
+                )
             return EsbuildBinary(path, "node_modules", version)
 
     cached = (cache or cache_dir()) / "esbuild" / ESBUILD_VERSION / _exe_name()
@@ -233,9 +249,21 @@ def fetch_esbuild(cache: Path, *, version: str = ESBUILD_VERSION) -> Path:
 def _npm_pack(npm: str, spec: str, dest: Path) -> Path:
     try:
         proc = subprocess.run(
-            [npm, "pack", spec, "--pack-destination", str(dest), "--json",
-             "--ignore-scripts", "--loglevel=error"],
-            cwd=dest, capture_output=True, text=True, timeout=600, check=False,
+            [
+                npm,
+                "pack",
+                spec,
+                "--pack-destination",
+                str(dest),
+                "--json",
+                "--ignore-scripts",
+                "--loglevel=error",
+            ],
+            cwd=dest,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EsbuildUnavailableError(f"npm pack {spec} failed ({exc}); {_WAY_OUT}") from None

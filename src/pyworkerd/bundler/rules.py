@@ -100,8 +100,9 @@ def _coerce(rule: RuleLike | Mapping[str, Any] | Rule) -> Rule:
     else:
         rtype, globs, fall = rule.type, rule.globs, rule.fallthrough
     if rtype not in RULE_TYPES:
-        raise ValueError(f"unknown module rule type {rtype!r}; expected one of "
-                         + ", ".join(sorted(RULE_TYPES)))
+        raise ValueError(
+            f"unknown module rule type {rtype!r}; expected one of " + ", ".join(sorted(RULE_TYPES))
+        )
     if isinstance(globs, str):
         globs = (globs,)
     return Rule(str(rtype), tuple(str(g) for g in globs), None if fall is None else bool(fall))
@@ -126,12 +127,16 @@ def parse_rules(user_rules: Iterable[RuleLike | Mapping[str, Any] | Rule] = ()) 
         if rtype not in redundant:
             continue
         default = "default " if at >= len(user) else ""
-        lines = [f"The {default}module rule {rules[at].describe()} does not have a fallback, "
-                 "the following rules will be ignored:"]
+        lines = [
+            f"The {default}module rule {rules[at].describe()} does not have a fallback, "
+            "the following rules will be ignored:"
+        ]
         for i in redundant[rtype]:
             lines.append(f" {rules[i].describe()}" + (" (DEFAULT)" if i >= len(user) else ""))
-        lines.append("\nAdd `fallthrough = true` to rule to allow next rule to be used or "
-                     "`fallthrough = false` to silence this warning")
+        lines.append(
+            "\nAdd `fallthrough = true` to rule to allow next rule to be used or "
+            "`fallthrough = false` to silence this warning"
+        )
         warnings.append("\n".join(lines))
     return ParsedRules(
         active=tuple(r for i, r in enumerate(rules) if i not in removed),

@@ -138,8 +138,12 @@ class SourceMap:
         out: dict[str, Any] = {"version": 3}
         if self.file is not None:
             out["file"] = self.file
-        out.update(sources=list(self.sources), sourcesContent=list(self.sources_content),
-                   names=list(self.names), mappings=self.mappings)
+        out.update(
+            sources=list(self.sources),
+            sourcesContent=list(self.sources_content),
+            names=list(self.names),
+            mappings=self.mappings,
+        )
         return out
 
     def to_json(self) -> str:
@@ -215,4 +219,3 @@ class SourceMap:
 
     def __repr__(self) -> str:
         return f"<SourceMap file={self.file!r} sources={len(self.sources)}>"
-

@@ -73,6 +73,8 @@ class Worker:
         self._spares = spares
         self._enforce = enforce_limits
         self.current: WorkerVersion | None = None
+        # Why the last build failed (shown on requests while no version runs).
+        self.last_error: str | None = None
 
     # ------------------------------------------------------------------ building
     async def build(self, config: WorkerConfig | None = None) -> WorkerVersion:
@@ -129,11 +131,16 @@ class Worker:
         )
 
     async def start(self) -> None:
-        self.current = await self.build()
+        await self.reload()
 
     async def reload(self, config: WorkerConfig | None = None) -> WorkerVersion:
         """Swap in a new version; the old one drains in the background."""
-        version = await self.build(config)
+        try:
+            version = await self.build(config)
+        except BuildFailed as exc:
+            self.last_error = str(exc)
+            raise
+        self.last_error = None
         if config is not None:
             self.config = config
         old, self.current = self.current, version
@@ -145,7 +152,7 @@ class Worker:
     async def fetch(self, request: HostRequest) -> tuple[HostResponse, asyncio.Future[None]]:
         version = self.current
         if version is None:
-            raise RuntimeError(f"worker {self.name!r} is not built")
+            raise RuntimeError(self.last_error or "the worker is not built")
         return await version.pool.fetch(request)
 
     def watched_files(self) -> set[Path]:
