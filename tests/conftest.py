@@ -29,13 +29,26 @@ _WRAP = """(async () => {{ {body}\n}})().then(
                                      stack: String(e && e.stack) }} }}))"""
 
 
-def run_js_snippet(body: str, setup: str = "") -> Any:
-    """Run `body` as an async function in a fresh isolate with the runtime; JSON result."""
+_PRIVATE_SCOPE = "const internals = Object.create(null);\n"
+
+
+def run_js_snippet(body: str, setup: str = "", *, expose_internals: bool = False) -> Any:
+    """Run `body` as an async function in a fresh isolate with the runtime; JSON result.
+
+    With `expose_internals`, the runtime's private `internals` object is reachable as the
+    global `internals` (for testing the runtime's host contracts; never in production).
+    """
+    source = runtime_source()
+    if expose_internals:
+        assert _PRIVATE_SCOPE in source
+        source = source.replace(
+            _PRIVATE_SCOPE, _PRIVATE_SCOPE + "globalThis.internals = internals;\n", 1
+        )
 
     async def go() -> Any:
         ctx = NativeContext()
         try:
-            ctx.eval(runtime_source())
+            ctx.eval(source)
             if setup:
                 ctx.eval(setup)
             promise = ctx.eval(_WRAP.format(body=body))
@@ -48,6 +61,12 @@ def run_js_snippet(body: str, setup: str = "") -> Any:
         return out["ok"]
 
     return asyncio.run(go())
+
+
+@pytest.fixture
+def run_internal_js() -> Callable[..., Any]:
+    """Like run_js, with the runtime's private `internals` in scope."""
+    return lambda body, setup="": run_js_snippet(body, setup, expose_internals=True)
 
 
 @pytest.fixture

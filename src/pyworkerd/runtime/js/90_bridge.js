@@ -146,7 +146,9 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
       emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STRING, body]);
       st.bodyDone = true;
     } else if (ArrayBufferIsView(body)) {
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_BYTES, blob(body)]);
+      // A copy: the worker may reuse its buffer after returning the Response.
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_BYTES,
+        blob(TypedArrayPrototypeSlice(body))]);
       st.bodyDone = true;
     } else {
       emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STREAM, null]);
