@@ -126,3 +126,28 @@ def test_ctrl_c_exits_cleanly(tmp_path: Path) -> None:
         status = srv.stop(signal.SIGINT)
     assert status == 0
     assert "Traceback" not in srv.output()
+
+
+def test_a_port_in_use_is_refused_not_shared(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {"src/index.js": "export default { fetch() { return new Response('first') } }"},
+        {},
+    )
+    with running_server(root) as first:
+        port = first.url.rsplit(":", 1)[1]
+        result = run_cli(["dev", str(root), "--port", port], timeout=60)
+        assert result.returncode == 1
+        assert f"127.0.0.1:{port} is already in use" in result.stderr + result.stdout
+        assert request(first.url, "/").text == "first"
+
+
+def test_serve_with_several_processes_shares_one_port(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path, {"src/index.js": "export default { fetch() { return new Response('pid') } }"}, {}
+    )
+    with running_server(root, "--workers", "2", command="serve") as srv:
+        srv.wait_for_output(r"Ready on", start=srv.line_count())
+        time.sleep(0.5)
+        assert srv.output().count("Ready on") == 2
+        assert all(request(srv.url, "/").text == "pid" for _ in range(20))

@@ -46,6 +46,23 @@ export default {
         return new Response("finished");
       case "/path":
         return new Response(url.pathname + url.search);
+      case "/rewrapped": {
+        const inner = new Response("hello");
+        return new Response(inner.body, inner);
+      }
+      case "/fixed": {
+        const { readable, writable } = new FixedLengthStream(5);
+        const writer = writable.getWriter();
+        writer.write(new TextEncoder().encode("hello"));
+        writer.close();
+        return new Response(readable);
+      }
+      case "/unknown-length":
+        return new Response(new ReadableStream({
+          start(c) { c.enqueue(new TextEncoder().encode("hello")); c.close(); },
+        }), { headers: { "content-length": "5" } });
+      case "/wrong-length":
+        return new Response("x", { headers: { "content-length": "99" } });
     }
     return new Response("ok");
   },
@@ -103,6 +120,21 @@ def test_malformed_requests_get_400_and_never_crash(server: RunningServer) -> No
 
 def test_path_and_query_reach_the_worker_encoded(server: RunningServer) -> None:
     assert request(server.url, "/path?q=a%20b&r=%2F").text == "/path?q=a%20b&r=%2F"
+
+
+def test_framing_follows_workerd_known_lengths_are_sent_others_chunked(
+    server: RunningServer,
+) -> None:
+    for path in ("/rewrapped", "/fixed"):
+        reply = request(server.url, path)
+        assert (reply.body, reply.headers.get("content-length")) == (b"hello", "5"), path
+        assert "transfer-encoding" not in reply.headers
+    unknown = request(server.url, "/unknown-length")
+    assert unknown.body == b"hello" and unknown.headers.get("transfer-encoding") == "chunked"
+    wrong = request(server.url, "/wrong-length")
+    assert wrong.body == b"x" and wrong.headers["content-length"] == "1"
+    piped = request(server.url, "/pipe", method="POST", body=b"y" * 300_000)
+    assert piped.headers["content-length"] == "300000" and len(piped.body) == 300_000
 
 
 def test_a_large_upload_streams_with_bounded_memory(server: RunningServer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from pyworkerd.cli.project import ProjectError, load_project
 from pyworkerd.server.logs import LogPrinter
 
 __all__ = ["main"]
+
+# Tells the processes of `serve --workers N` that sharing the parent's port is intended.
+SHARED_PORT_ENV = "PYWORKERD_SHARED_PORT"
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -97,7 +101,8 @@ def _run_command(args: argparse.Namespace) -> int:
         return _serve_processes(args, project.ip, project.port)
     for line in project.banner():
         printer.info(line)
-    return _run_loop(lambda: project.serve(printer, dev=args.command == "dev"))
+    shared = os.environ.get(SHARED_PORT_ENV) == "1"
+    return _run_loop(lambda: project.serve(printer, dev=args.command == "dev", shared_port=shared))
 
 
 def _run_loop(make: Callable[[], Coroutine[Any, Any, int]]) -> int:
@@ -116,8 +121,11 @@ def _serve_processes(args: argparse.Namespace, ip: str, port: int) -> int:
     port = holder.getsockname()[1]
     child_args = _drop_option(list(sys.argv[1:]), "--workers")
     child_args = _drop_option(child_args, "--port")
+    env = {**os.environ, SHARED_PORT_ENV: "1"}
     children = [
-        subprocess.Popen([sys.executable, "-m", "pyworkerd", *child_args, "--port", str(port)])
+        subprocess.Popen(
+            [sys.executable, "-m", "pyworkerd", *child_args, "--port", str(port)], env=env
+        )
         for _ in range(args.workers)
     ]
 

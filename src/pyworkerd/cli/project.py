@@ -60,7 +60,7 @@ class Project:
             lines.append("limits: CPU and memory limits are off (--no-limits)")
         return lines
 
-    async def serve(self, printer: LogPrinter, *, dev: bool) -> int:
+    async def serve(self, printer: LogPrinter, *, dev: bool, shared_port: bool = False) -> int:
         from pyworkerd.server.runner import ServeOptions, run
 
         options = ServeOptions(
@@ -73,6 +73,7 @@ class Project:
             watch=dev,
             memory_budget_mb=self.memory_budget_mb,
             max_body_mb=self.max_body_mb,
+            shared_port=shared_port,
             state_dir=self.state_dir,
             printer=printer,
         )

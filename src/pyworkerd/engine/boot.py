@@ -41,6 +41,8 @@ class BootedContext:
         install = await ctx.eval_async("globalThis.__pyworkerdInstallBridge")
         parts = await ctx.call_async(install, ctx.notifier(self.cb_notify))
         self.staging: memoryview = parts[2]
+        # Int32 [batch seq, event index] that JS writes as it handles a batch.
+        self.progress: memoryview = parts[4].cast("i")
         self.h_batch = ctx.handle(parts[0])
         self.h_drain = ctx.handle(parts[1])
         self.load_fn = parts[3]

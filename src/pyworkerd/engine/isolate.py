@@ -57,6 +57,7 @@ class _Exchange:
     """One request in flight inside this isolate."""
 
     __slots__ = (
+        "batch_index",
         "batch_seq",
         "body_iter",
         "body_queue",
@@ -81,6 +82,7 @@ class _Exchange:
         self.chunks_acked = 0
         self.started = time.monotonic()
         self.batch_seq = 0  # the batch that carried the request to JS (0: not sent yet)
+        self.batch_index = 0  # its position in that batch
         self.retryable = False  # its body can be sent again (none, or whole bytes)
 
 
@@ -112,7 +114,6 @@ class Isolate:
         self._staging_busy = False
         self._outstanding: deque[tuple[str, Any]] = deque()
         self._batches_posted = 0
-        self._batches_done = 0
         self._busy_since: float | None = None
         self._drain_queued = False
         self._timers: dict[int, asyncio.TimerHandle] = {}
@@ -125,6 +126,7 @@ class Isolate:
         booted.on_drain = self._on_drain
         self._cb_batch, self._cb_drain = booted.cb_batch, booted.cb_drain
         self._staging = booted.staging
+        self._progress = booted.progress
         self._h_batch, self._h_drain = booted.h_batch, booted.h_drain
         self._h_argv, self._h_null = booted.h_argv, booted.h_null
         self.ctx.set_heap_limit(spec.heap_limit_mb * 1024 * 1024 if enforce_limits else None)
@@ -286,12 +288,14 @@ class Isolate:
             self._staging_busy = True
         if send:
             self._batches_posted += 1
-            for ev in send:
+            seq = self._batches_posted
+            for index, ev in enumerate(send, 1):
                 if ev[0] == Event.REQUEST:
                     sent = self._exchanges.get(ev[1])
                     if sent is not None:
-                        sent.batch_seq = self._batches_posted
-            text = json.dumps(send, separators=(",", ":"))
+                        sent.batch_seq, sent.batch_index = seq, index
+            # [seq, event, event, ...]: JS records (seq, index) before handling each event.
+            text = json.dumps([seq, *send], separators=(",", ":"))
             self._post(self._h_batch, self.ctx.handle(text), self._cb_batch, "batch", staged)
             # Always right behind a batch: it collects what the batch finished synchronously.
             self._post_drain()
@@ -326,7 +330,6 @@ class Isolate:
             self._queue_drain()
 
     def _on_batch_done(self, value: Any) -> None:
-        self._batches_done += 1
         item = self._task_done()
         if item is not None and item[1][2]:
             self._staging_busy = False
@@ -445,8 +448,9 @@ class Isolate:
             body = self._stream_body(ex)
         else:
             body = None
+        length = rec[7] if kind == BodyKind.STREAM and len(rec) > 7 else None
         if not ex.head.done():
-            ex.head.set_result(HostResponse(status, status_text, headers, body))
+            ex.head.set_result(HostResponse(status, status_text, headers, body, length))
 
     async def _stream_body(self, ex: _Exchange) -> AsyncIterator[bytes]:
         queue = ex.body_queue
@@ -550,11 +554,11 @@ class Isolate:
                 0,
                 f"{message} (outcome: {outcome}); the isolate was replaced",
             )
-        first_running = self._outstanding[0][0] if self._outstanding else None
-        started_up_to = self._batches_done + (1 if first_running == "batch" else 0)
+        # How far JS got: the (batch, event) it was handling last. Later events never ran.
+        reached = (self._progress[0], self._progress[1])
         for ex in list(self._exchanges.values()):
             failure = WorkerFailure(outcome, "Error", message)
-            never_ran = ex.batch_seq == 0 or ex.batch_seq > started_up_to
+            never_ran = ex.batch_seq == 0 or (ex.batch_seq, ex.batch_index) > reached
             if not ex.head.done() and never_ran and ex.retryable:
                 ex.head.set_exception(NotStarted())
             elif not ex.head.done():

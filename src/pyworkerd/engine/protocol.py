@@ -22,7 +22,9 @@ class Event(IntEnum):
 class Message(IntEnum):
     """JS -> Python messages returned by a drain."""
 
-    HEAD = 1  # rid, status, statusText, headers(flat), body kind, body | blob index | null
+    # rid, status, statusText, headers(flat), body kind, body | blob index | null,
+    # and for streams the length they are known to deliver (or null)
+    HEAD = 1
     CHUNK = 2  # rid, blob index
     END = 3  # rid
     STREAM_ERROR = 4  # rid, {name, message, stack}

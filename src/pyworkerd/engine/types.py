@@ -62,6 +62,8 @@ class HostResponse:
     status_text: str
     headers: list[tuple[str, str]]
     body: ResponseBody
+    # For a streamed body: the byte count it is known to deliver, else None (chunked).
+    length: int | None = None
 
 
 class WorkerFailure(Exception):

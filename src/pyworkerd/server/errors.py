@@ -49,8 +49,8 @@ def failure_page(
         title = _LIMIT_TITLES[failure.outcome]
         return _page(503, "1102", "Worker exceeded resource limits", title, request_id, wants_html)
     detail = stack or f"{failure.name}: {failure.message}"
-    if not dev:
-        return _text(500, "Internal Server Error\n", [("cf-ray", request_id)])
+    if not dev:  # workerd's own reply: no body detail, no content-type
+        return ErrorPage(500, [("cf-ray", request_id)], "Internal Server Error")
     if wants_html:
         body = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>"

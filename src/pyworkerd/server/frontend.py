@@ -140,7 +140,12 @@ class FrontEnd:
                 yield bytes(chunk)
 
     async def _send_response(self, proto: Any, response: HostResponse) -> int:
-        status, headers, body = response.status, response.headers, response.body
+        status, body = response.status, response.body
+        # The runtime decides the framing, as workerd does: a worker's own Content-Length
+        # is dropped; a known length is sent, anything else streams chunked.
+        headers = [h for h in response.headers if h[0].lower() != "content-length"]
+        if response.length is not None:
+            headers.append(("content-length", str(response.length)))
         if body is None:
             proto.response_empty(status, headers)
         elif isinstance(body, str):

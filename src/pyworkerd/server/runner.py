@@ -29,7 +29,7 @@ from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
 from pyworkerd.server.workers import BuildFailed, Worker
 
-__all__ = ["ServeOptions", "reserve_port", "run"]
+__all__ = ["PortInUse", "ServeOptions", "reserve_port", "run"]
 
 
 @dataclass
@@ -44,15 +44,35 @@ class ServeOptions:
     watch: bool = False
     memory_budget_mb: int = 2048
     max_body_mb: int = 100
+    # Set for the processes of `serve --workers N`, which share the parent's port.
+    shared_port: bool = False
     state_dir: Path | None = None
     printer: LogPrinter = field(default_factory=LogPrinter)
     # Called with the URL once the server accepts connections (tests, banners).
     on_ready: Callable[[str], None] | None = None
 
 
-def reserve_port(ip: str, port: int) -> socket.socket:
-    """Bind (not listen) a SO_REUSEPORT socket: holds the port for granian to share."""
+class PortInUse(OSError):
+    """Another process listens on the address asked for."""
+
+
+def reserve_port(ip: str, port: int, *, shared: bool = False) -> socket.socket:
+    """Bind (not listen) a SO_REUSEPORT socket: holds the port for granian to share.
+
+    Unless `shared` (the processes of one `serve --workers N`), the port must be free:
+    SO_REUSEPORT alone would let a second server silently take half the traffic.
+    """
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    if port and not shared:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((ip, port))
+            except OSError as exc:
+                raise PortInUse(
+                    f"{ip}:{port} is already in use ({exc.strerror}); stop the other server "
+                    "or choose another --port"
+                ) from None
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((ip, port))
@@ -90,7 +110,14 @@ async def run(options: ServeOptions) -> int:
         dev=options.dev,
         limits=Limits(max_body_bytes=options.max_body_mb * 1024 * 1024),
     )
-    holder = reserve_port(options.ip, options.port)
+    try:
+        holder = reserve_port(options.ip, options.port, shared=options.shared_port)
+    except PortInUse as exc:
+        printer.error(str(exc))
+        for worker in workers:
+            await worker.close()
+        await spares.close()
+        return 1
     port = holder.getsockname()[1]
     host = f"[{options.ip}]" if ":" in options.ip else options.ip
     url = f"http://{host}:{port}"

@@ -26,6 +26,7 @@ from pyworkerd.engine.types import (
     WorkerModule,
     WorkerSpec,
 )
+from pyworkerd.runtime import RUNTIME_SOURCE_URL
 
 __all__ = ["BuildFailed", "Worker", "WorkerVersion"]
 
@@ -168,7 +169,9 @@ class Worker:
         return files
 
     def map_stack(self, stack: str) -> str:
-        return self.current.bundle.map_stack(stack) if self.current else stack
+        """The stack in the user's own files; frames inside the runtime are left out."""
+        mapped = self.current.bundle.map_stack(stack) if self.current else stack
+        return "\n".join(line for line in mapped.split("\n") if RUNTIME_SOURCE_URL not in line)
 
     async def close(self) -> None:
         if self.current is not None:

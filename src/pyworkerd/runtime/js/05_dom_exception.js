@@ -15,7 +15,6 @@ const {
   ArrayBuffer,
   ArrayBufferIsView,
   ArrayBufferPrototypeByteLengthGetter,
-  ArrayIsArray,
   ArrayPrototypePush,
   DataViewPrototypeBufferGetter,
   DataViewPrototypeByteLengthGetter,
@@ -37,7 +36,7 @@ const {
   ObjectGetPrototypeOf,
   ObjectPrototypeIsPrototypeOf,
   ObjectSetPrototypeOf,
-  RangeError,
+  ReflectApply,
   ReflectDefineProperty,
   ReflectGetOwnPropertyDescriptor,
   ReflectOwnKeys,
@@ -446,12 +445,12 @@ function createSequenceConverter(converter) {
 }
 
 function iterableToSequence(V, method, converter, prefix, context, opts) {
-  const iter = method.call(V);
+  const iter = ReflectApply(method, V, []);
   if (!isObject(iter)) throw new TypeError("Result of the Symbol.iterator method is not an object");
   const next = iter.next;
   const array = [];
   for (let i = 0; ; i++) {
-    const res = next.call(iter);
+    const res = ReflectApply(next, iter, []);
     if (!isObject(res)) throw new TypeError("Iterator result is not an object");
     if (res.done === true) break;
     ArrayPrototypePush(
@@ -539,21 +538,27 @@ function createInterfaceConverter(name, check) {
  * methods / accessors enumerable (classes make them non-enumerable).
  */
 function configureInterface(Class, name = Class.name) {
-  const proto = Class.prototype;
-  const descs = ObjectGetOwnPropertyDescriptors(proto);
+  makeMembersEnumerable(Class.prototype, false);
+  // Static operations and attributes are enumerable too.
+  makeMembersEnumerable(Class, true);
+  ReflectDefineProperty(Class.prototype, SymbolToStringTag, {
+    value: name, writable: false, enumerable: false, configurable: true,
+  });
+}
+
+function makeMembersEnumerable(target, isConstructor) {
+  const descs = ObjectGetOwnPropertyDescriptors(target);
   const keys = ReflectOwnKeys(descs);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (key === "constructor" || typeof key === "symbol") continue;
+    if (typeof key === "symbol" || key === "constructor") continue;
+    if (isConstructor && (key === "prototype" || key === "length" || key === "name")) continue;
     const desc = descs[key];
     if (!desc.enumerable && ("value" in desc ? typeof desc.value === "function" : true)) {
       desc.enumerable = true;
-      ReflectDefineProperty(proto, key, desc);
+      ReflectDefineProperty(target, key, desc);
     }
   }
-  ReflectDefineProperty(proto, SymbolToStringTag, {
-    value: name, writable: false, enumerable: false, configurable: true,
-  });
 }
 
 // %IteratorPrototype%, for the iterator objects pair iterables hand out.
@@ -622,7 +627,7 @@ function mixinPairIterable(name, Class, getEntries) {
       }
       for (let i = 0; i < entries.length; i++) {
         const pair = entries[i];
-        callbackfn.call(thisArg, pair[1], pair[0], this);
+        ReflectApply(callbackfn, thisArg, [pair[1], pair[0], this]);
       }
     },
   };

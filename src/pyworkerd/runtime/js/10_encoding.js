@@ -22,7 +22,6 @@
 const {
   ArrayBufferIsView,
   MathMin,
-  ObjectFreeze,
   RegExpPrototypeExec,
   String,
   StringFromCharCode,

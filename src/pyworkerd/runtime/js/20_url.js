@@ -31,7 +31,7 @@ const {
   NumberPrototypeToString,
   ObjectCreate,
   ObjectDefineProperty,
-  RegExpPrototypeExec,
+  ReflectApply,
   RegExpPrototypeTest,
   String,
   StringFromCharCode,
@@ -47,7 +47,6 @@ const {
   StringPrototypeSplit,
   StringPrototypeStartsWith,
   StringPrototypeToLowerCase,
-  StringPrototypeToUpperCase,
   StringPrototypeToWellFormed,
   SymbolFor,
   SymbolIterator,
@@ -2247,6 +2246,10 @@ let createSearchParamsForURL;
 let resetSearchParamsList;
 let getSearchParamsList;
 
+const recordOfUSVStrings = webidl.createRecordConverter(
+  webidl.converters.USVString, webidl.converters.USVString,
+);
+
 function sequenceConverterError(prefix) {
   return new TypeError(
     `${prefix}: The provided value cannot be converted to a sequence.`,
@@ -2266,7 +2269,7 @@ class URLSearchParams {
       if (method !== undefined && method !== null) {
         if (typeof method !== "function") throw sequenceConverterError(prefix);
         // 1. If init is a sequence, then for each innerSequence of init:
-        const iter = method.call(init);
+        const iter = ReflectApply(method, init, []);
         for (;;) {
           const step = iter.next();
           if (step.done) break;
@@ -2290,9 +2293,7 @@ class URLSearchParams {
       } else {
         // 2. Otherwise, if init is a record, then for each name → value of init, append
         //    (name, value) to query's list.
-        const record = webidl.createRecordConverter(
-          webidl.converters.USVString, webidl.converters.USVString,
-        )(init, prefix, webidl.arg(0));
+        const record = recordOfUSVStrings(init, prefix, webidl.arg(0));
         for (const name in record) ArrayPrototypePush(this.#list, [name, record[name]]);
       }
     } else {

@@ -2019,6 +2019,7 @@ class Pipe {
     this.currentWrite = promiseResolve(undefined);
     this.deferred = new Deferred();
     this.abortAlgorithm = undefined;
+    this.abortAlgorithmAdded = false;
     this.onReady = () => this.readNext();
     this.onLoopError = noop;
     this.onWritten = () => {
@@ -2043,6 +2044,7 @@ class Pipe {
         return this.deferred.promise;
       }
       addAbortAlgorithm(signal, this.abortAlgorithm);
+      this.abortAlgorithmAdded = true;
     }
     // 16.1. Errors must be propagated forward.
     if (source.state === "errored") this.sourceErrored(source.storedError);
@@ -2202,7 +2204,7 @@ class Pipe {
   finalize(isError, error) {
     writableStreamDefaultWriterRelease(this.writer);
     readerRelease(this.reader);
-    if (this.signal !== undefined) removeAbortAlgorithm(this.signal, this.abortAlgorithm);
+    if (this.abortAlgorithmAdded) removeAbortAlgorithm(this.signal, this.abortAlgorithm);
     if (isError) this.deferred.reject(error);
     else this.deferred.resolve(undefined);
   }

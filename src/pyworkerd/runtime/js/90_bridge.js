@@ -13,7 +13,7 @@
 
 const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapPrototypeSet,
   MapPrototypeDelete, Map: MapCtor, Uint8Array: U8, ArrayBuffer: ArrayBufferCtor,
-  DataView: DataViewCtor, PromisePrototypeThen, Promise: PromiseCtor, String: StringCtor,
+  DataView: DataViewCtor, Int32Array: Int32ArrayCtor, PromisePrototypeThen, Promise: PromiseCtor, String: StringCtor,
   TypedArrayPrototypeSlice, TypedArrayPrototypeSet, ArrayBufferIsView, queueMicrotask,
   Error: ErrorCtor, TypeError: TypeErrorCtor, StringPrototypeCharCodeAt } = internals.primordials;
 
@@ -52,6 +52,10 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
 
   const staging = new ArrayBufferCtor(STAGING_SIZE);
   const stagingBytes = new U8(staging);
+  // [batch seq, event index] of the event being handled: after a runaway is stopped the
+  // host reads it to tell requests that never started (and may run elsewhere).
+  const progressBuffer = new ArrayBufferCtor(8);
+  const progress = new Int32ArrayCtor(progressBuffer);
   let out = [];
   let blobs = [];
   let blobBytes = 0;
@@ -151,7 +155,11 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
         blob(TypedArrayPrototypeSlice(body))]);
       st.bodyDone = true;
     } else {
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STREAM, null]);
+      // A length the stream is known to deliver (from a string or buffer body, a
+      // FixedLengthStream) becomes Content-Length; otherwise the body goes out chunked.
+      const length = internals.streams.expectedLength(body);
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STREAM, null,
+        length === undefined ? null : length]);
       st.reader = body.getReader();
       st.credit = INITIAL_CREDIT;
       pump(rid, st);
@@ -201,16 +209,19 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     finishIfDone(rid, st);
   }
 
-  function requestBodyStream(rid, st) {
-    return new ReadableStream({
-      type: "bytes",
+  function requestBodyStream(rid, st, headers) {
+    let expectedLength;
+    for (let i = 0; i < headers.length; i += 2) {
+      if (headers[i] === "content-length") expectedLength = +headers[i + 1];
+    }
+    return internals.streams.createPullStream({
       pull(controller) {
         st.bodyController = controller;
         emit([M_BODY_PULL, rid]);
         return new PromiseCtor((resolve) => { st.bodyResolve = resolve; });
       },
       cancel() { st.bodyController = null; },
-    });
+    }, { expectedLength });
   }
 
   function deliverBody(st, fn) {
@@ -241,7 +252,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
       if (mode === REQ_INLINE) {
         body = TypedArrayPrototypeSlice(stagingBytes, ev[6], ev[6] + ev[7]);
       } else if (mode === REQ_STREAM) {
-        body = requestBodyStream(rid, st);
+        body = requestBodyStream(rid, st, ev[4]);
       }
       const request = internals.http.requestFromHost(ev[2], ev[3], ev[4], internals.makeCf(), body);
       const handler = internals.fetchHandler();
@@ -288,7 +299,9 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   function batch() {
     drainExpected = true;
     const events = JSONParse(this);
-    for (let i = 0; i < events.length; i++) {
+    progress[0] = events[0];
+    for (let i = 1; i < events.length; i++) {
+      progress[1] = i;
       try {
         handle(events[i]);
       } catch (err) {
@@ -338,7 +351,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     internals.loadWorker(moduleFn, JSONParse(configJson));
   }
 
-  return [batch, drain, staging, load];
+  return [batch, drain, staging, load, progressBuffer];
 };
 
 // request.cf: a plausible local object (workerd fills it from the edge; locally it is fixed).
