@@ -1,0 +1,90 @@
+"""examples/hello, the raw-API worker, served by the real `pyworkerd dev` over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyworkerd.testing import RunningServer, running_server
+from tests.examples.conftest import request
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    state = tmp_path_factory.mktemp("hello-state")
+    with running_server(EXAMPLE, "--persist-to", str(state)) as srv:
+        yield srv
+
+
+def test_health(server: RunningServer) -> None:
+    r = request(server.url, "/health")
+    assert (r.status, r.reason) == (200, "OK")
+    assert r.header("content-type") == "text/plain;charset=UTF-8"
+    assert r.header("content-length") == "2"
+    assert r.body == b"ok"
+
+
+def test_health_ignores_query(server: RunningServer) -> None:
+    r = request(server.url, "/health?verbose=1")
+    assert (r.status, r.body) == (200, b"ok")
+
+
+def test_post_data_is_201_json(server: RunningServer) -> None:
+    payload = {"name": "widget", "tags": ["a", "b"], "n": 3, "ok": True, "none": None}
+    r = request(
+        server.url,
+        "/data",
+        method="POST",
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert (r.status, r.reason) == (201, "Created")
+    assert r.header("content-type") == "application/json"
+    assert r.header("content-length") == str(len(r.body))
+    out = r.json()
+    # Without D1 the worker echoes what it got; with D1 it stores it and returns the row id.
+    if out["stored"]:
+        assert set(out) == {"stored", "id"}
+        assert isinstance(out["id"], int) and out["id"] >= 1
+    else:
+        assert out == {"stored": False, "received": payload}
+
+
+def test_post_data_bad_json_is_500(server: RunningServer) -> None:
+    start = server.line_count()
+    r = request(server.url, "/data", method="POST", body=b"not json")
+    assert r.status == 500
+    assert b"SyntaxError" in r.body  # dev shows the exception; workerd: "Internal Server Error"
+    server.wait_for_output(r"POST /data 500", start=start)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("HEAD", "/health"),  # the worker compares request.method with "GET": HEAD is not GET
+        ("POST", "/health"),
+        ("GET", "/data"),
+        ("PUT", "/data"),
+        ("GET", "/"),
+        ("GET", "/health/"),
+        ("DELETE", "/nope"),
+    ],
+)
+def test_everything_else_is_404(server: RunningServer, method: str, path: str) -> None:
+    r = request(server.url, path, method=method)
+    assert (r.status, r.reason) == (404, "Not Found")
+    assert r.header("content-type") == "text/plain;charset=UTF-8"
+    assert r.header("content-length") == "9"
+    # A response to HEAD has no body, whatever the worker returned.
+    assert r.body == (b"" if method == "HEAD" else b"Not found")
+
+
+def test_requests_are_logged(server: RunningServer) -> None:
+    start = server.line_count()
+    request(server.url, "/health")
+    server.wait_for_output(r"GET /health 200", start=start)
