@@ -46,6 +46,10 @@ CPU_EXCEEDED = "Worker exceeded CPU time limit."
 MEMORY_EXCEEDED = "Worker exceeded memory limit."
 NEVER_RESPONDS = "The script will never generate a response."
 STARTUP_EXCEEDED = "Script startup exceeded CPU time limit."
+WAIT_UNTIL_EXPIRED = (
+    "waitUntil() tasks did not complete within the allowed time after invocation end "
+    "and have been cancelled."
+)
 STARTUP_LIMIT_S = 1.0
 
 
@@ -65,6 +69,7 @@ class _Exchange:
         "chunks_acked",
         "chunks_received",
         "done",
+        "expiry",
         "head",
         "retryable",
         "rid",
@@ -84,6 +89,7 @@ class _Exchange:
         self.batch_seq = 0  # the batch that carried the request to JS (0: not sent yet)
         self.batch_index = 0  # its position in that batch
         self.retryable = False  # its body can be sent again (none, or whole bytes)
+        self.expiry: asyncio.TimerHandle | None = None  # bounds waitUntil after the response
 
 
 class Isolate:
@@ -413,9 +419,11 @@ class Isolate:
             if ex.body_queue is not None:
                 ex.body_queue.put_nowait(blobs[rec[2]])
         elif code == Message.END:
+            self._response_sent(ex)
             if ex.body_queue is not None:
                 ex.body_queue.put_nowait(None)
         elif code == Message.STREAM_ERROR:
+            self._response_sent(ex)
             if ex.body_queue is not None:
                 info = rec[2]
                 ex.body_queue.put_nowait(
@@ -451,6 +459,20 @@ class Isolate:
         length = rec[7] if kind == BodyKind.STREAM and len(rec) > 7 else None
         if not ex.head.done():
             ex.head.set_result(HostResponse(status, status_text, headers, body, length))
+        if kind != BodyKind.STREAM:
+            self._response_sent(ex)
+
+    def _response_sent(self, ex: _Exchange) -> None:
+        """From here on only waitUntil work keeps the request alive, and only so long."""
+        if ex.expiry is None:
+            ex.expiry = self.loop.call_later(self.spec.wait_until_s, self._expire, ex)
+
+    def _expire(self, ex: _Exchange) -> None:
+        if self.dead or ex.rid not in self._exchanges:
+            return
+        self._log(self.spec.name, "warn", ex.rid, WAIT_UNTIL_EXPIRED)
+        self._queue([Event.FORGET, ex.rid])
+        self._finish(ex)
 
     async def _stream_body(self, ex: _Exchange) -> AsyncIterator[bytes]:
         queue = ex.body_queue
@@ -496,6 +518,8 @@ class Isolate:
 
     def _finish(self, ex: _Exchange) -> None:
         self._exchanges.pop(ex.rid, None)
+        if ex.expiry is not None:
+            ex.expiry.cancel()
         if not ex.head.done():
             ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))
         if not ex.done.done():
@@ -567,6 +591,8 @@ class Isolate:
                 ex.body_queue.put_nowait(failure)
             if ex.body_task is not None:
                 ex.body_task.cancel()
+            if ex.expiry is not None:
+                ex.expiry.cancel()
             if not ex.done.done():
                 ex.done.set_result(None)
         self._exchanges.clear()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 from collections.abc import Callable
 from typing import Any
 
-import py_mini_racer
 from py_mini_racer import _context as _ctx_module
 from py_mini_racer import _mini_racer as _mr_module
 from py_mini_racer._exc import (
@@ -45,7 +45,7 @@ Callback = Callable[[Any], None]
 
 def check_native_contract() -> None:
     """Raise RuntimeError if the installed mini-racer is not the layout this module uses."""
-    version = getattr(py_mini_racer, "__version__", None) or _about_version()
+    version = importlib.metadata.version("mini-racer")
     problems = []
     if version != PINNED_MINI_RACER:
         problems.append(f"mini-racer {version} installed, {PINNED_MINI_RACER} required")
@@ -65,12 +65,6 @@ def check_native_contract() -> None:
         problems.append("_make_context is gone")
     if problems:
         raise RuntimeError("pyworkerd's engine cannot use this mini-racer: " + "; ".join(problems))
-
-
-def _about_version() -> str | None:
-    from py_mini_racer import __about__
-
-    return getattr(__about__, "__version__", None)
 
 
 class NativeContext:

@@ -16,7 +16,8 @@ class Event(IntEnum):
     BODY_ERROR = 4  # rid, message
     TIMER = 5  # timer id
     CREDIT = 7  # rid, chunks the host can take
-    CANCEL = 8  # rid, reason
+    CANCEL = 8  # rid, reason: the client went away; waitUntil work goes on
+    FORGET = 9  # rid: drop the request's state (its waitUntil time is up)
 
 
 class Message(IntEnum):

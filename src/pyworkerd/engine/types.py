@@ -46,6 +46,8 @@ class WorkerSpec:
     bindings: dict[str, dict[str, Any]] = field(default_factory=dict)
     heap_limit_mb: int = 128
     cpu_ms: int | None = 30_000
+    # How long waitUntil work may run after the response (workerd: about 30 s).
+    wait_until_s: float = 30.0
 
 
 @dataclass

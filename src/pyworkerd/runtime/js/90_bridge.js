@@ -19,7 +19,7 @@ const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapProtot
 
 // Event codes, Python -> JS (engine/protocol.py mirrors these).
 const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
-  E_CREDIT = 7, E_CANCEL = 8;
+  E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9;
 // Message codes, JS -> Python.
 const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
   M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10;
@@ -285,6 +285,9 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     } else if (kind === E_CREDIT) {
       st.credit += ev[2];
       pump(ev[1], st);
+    } else if (kind === E_FORGET) {
+      st.finished = true;
+      MapPrototypeDelete(requests, ev[1]);
     } else if (kind === E_CANCEL) {
       if (st.reader && !st.bodyDone) {
         st.bodyDone = true;
