@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pyworkerd.engine.native import NativeContext
-from pyworkerd.runtime import runtime_source
+from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG, runtime_source
 
 
 class JSError(Exception):
@@ -29,26 +29,19 @@ _WRAP = """(async () => {{ {body}\n}})().then(
                                      stack: String(e && e.stack) }} }}))"""
 
 
-_PRIVATE_SCOPE = "const internals = Object.create(null);\n"
-
-
 def run_js_snippet(body: str, setup: str = "", *, expose_internals: bool = False) -> Any:
     """Run `body` as an async function in a fresh isolate with the runtime; JSON result.
 
     With `expose_internals`, the runtime's private `internals` object is reachable as the
     global `internals` (for testing the runtime's host contracts; never in production).
     """
-    source = runtime_source()
-    if expose_internals:
-        assert _PRIVATE_SCOPE in source
-        source = source.replace(
-            _PRIVATE_SCOPE, _PRIVATE_SCOPE + "globalThis.internals = internals;\n", 1
-        )
 
     async def go() -> Any:
         ctx = NativeContext()
         try:
-            ctx.eval(source)
+            if expose_internals:
+                ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
+            ctx.eval(runtime_source())
             if setup:
                 ctx.eval(setup)
             promise = ctx.eval(_WRAP.format(body=body))

@@ -29,6 +29,7 @@ from .esbuild import (
     locate_esbuild,
     platform_package,
 )
+from .minify import minify_cached
 from .rules import DEFAULT_RULES, Rule, parse_rules
 from .sourcemap import OriginalPosition, SourceMap, SourceMapError
 
@@ -57,6 +58,7 @@ __all__ = [
     "fetch_esbuild",
     "find_esbuild",
     "locate_esbuild",
+    "minify_cached",
     "parse_rules",
     "platform_package",
     "wrap_script",

@@ -62,6 +62,8 @@ async def boot_context() -> BootedContext:
     except BaseException:
         ctx.close()
         raise
+    # Loading the runtime leaves garbage behind; an idle isolate should not keep it.
+    ctx.collect_garbage()
     return booted
 
 

@@ -143,6 +143,12 @@ class NativeContext:
     def memory_limit_reached(self) -> bool:
         return (not self.closed) and bool(self._dll.mr_hard_memory_limit_reached(self._raw_ctx))
 
+    def collect_garbage(self) -> None:
+        """A full, compacting GC (V8's low-memory notification). Blocks until the isolate
+        thread has done it: only call while no JS of this isolate is running."""
+        if not self.closed:
+            self._dll.mr_low_memory_notification(self._raw_ctx)
+
     def heap_stats(self) -> dict[str, int]:
         import json
 

@@ -4,16 +4,25 @@ The JavaScript lives in ``js/``; files are loaded in the order of their numeric 
 Each file is the body of ``function (internals) { "use strict"; ... }``: it reads what
 earlier files put on ``internals`` (a private object never reachable from ``globalThis``),
 adds its own pieces there, and defines the globals it owns with ``internals.defineGlobal``.
+
+Isolates get the runtime minified (cached once per machine, see ``bundler.minify``): V8
+keeps every script's source in each isolate's heap. ``PYWORKERD_RUNTIME_DEBUG=1`` loads
+it as written, for readable stack traces inside the runtime.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import cache
 from importlib import resources
 
-__all__ = ["RUNTIME_SOURCE_URL", "runtime_files", "runtime_source"]
+__all__ = ["EXPOSE_INTERNALS_FLAG", "RUNTIME_SOURCE_URL", "runtime_files", "runtime_source"]
 
 RUNTIME_SOURCE_URL = "pyworkerd:runtime.js"
+# Set to true on globalThis before the runtime loads, and `internals` becomes a global:
+# only the runtime's own tests do this (a worker's code always runs after the runtime).
+EXPOSE_INTERNALS_FLAG = "__pyworkerdExposeInternals"
 
 
 def runtime_files() -> list[tuple[str, str]]:
@@ -23,13 +32,29 @@ def runtime_files() -> list[tuple[str, str]]:
     return [(name, folder.joinpath(name).read_text("utf-8")) for name in names]
 
 
-@cache
-def runtime_source() -> str:
-    """One script that installs the whole runtime into a fresh isolate's global scope."""
-    parts = ["(function () {\n'use strict';\nconst internals = Object.create(null);\n"]
+def _assemble() -> str:
+    parts = [
+        "(function () {\n'use strict';\nconst internals = Object.create(null);\n"
+        f"if (globalThis.{EXPOSE_INTERNALS_FLAG} === true) globalThis.internals = internals;\n"
+        f"delete globalThis.{EXPOSE_INTERNALS_FLAG};\n"
+    ]
     for name, source in runtime_files():
         parts.append(
             f"// ---- {name}\n(function (internals) {{\n'use strict';\n{source}\n}})(internals);\n"
         )
-    parts.append("})();\n//# sourceURL=" + RUNTIME_SOURCE_URL + "\n")
+    parts.append("})();\n")
     return "".join(parts)
+
+
+@cache
+def runtime_source() -> str:
+    """One script that installs the whole runtime into a fresh isolate's global scope."""
+    source = _assemble()
+    if not os.environ.get("PYWORKERD_RUNTIME_DEBUG"):
+        from pyworkerd.bundler import BundlerError, minify_cached
+
+        try:
+            source = minify_cached(source, name="runtime")
+        except BundlerError as exc:
+            print(f"pyworkerd: using the runtime unminified ({exc})", file=sys.stderr)
+    return source + "//# sourceURL=" + RUNTIME_SOURCE_URL + "\n"
