@@ -76,10 +76,11 @@ class SpareContexts:
         self._refill: asyncio.Task[None] | None = None
 
     async def take(self) -> BootedContext:
-        if self._ready:
-            booted = self._ready.pop()
-        else:
-            booted = await boot_context()
+        """A booted context: a ready spare, the one being booted, or a new one."""
+        if not self._ready and self._refill is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._refill)
+        booted = self._ready.pop() if self._ready else await boot_context()
         self.start_refill()
         return booted
 
