@@ -31,6 +31,9 @@ from pyworkerd.server.workers import BuildFailed, Worker
 
 __all__ = ["PortInUse", "ServeOptions", "reserve_port", "run"]
 
+# Workers built at once at start-up (each runs esbuild, then boots an isolate).
+BUILD_CONCURRENCY = 4
+
 
 @dataclass
 class ServeOptions:
@@ -96,14 +99,9 @@ async def run(options: ServeOptions) -> int:
         )
         for i, cfg in enumerate(options.configs)
     ]
-    for worker in workers:
-        try:
-            await worker.start()
-        except BuildFailed as exc:
-            printer.error(f"{worker.name}: {exc}")
-            if not options.dev:
-                await spares.close()
-                return 1
+    if not await _start_all(workers, printer) and not options.dev:
+        await _close_all(workers, spares)
+        return 1
     frontend = FrontEnd(
         Router(workers),
         printer=printer,
@@ -114,9 +112,7 @@ async def run(options: ServeOptions) -> int:
         holder = reserve_port(options.ip, options.port, shared=options.shared_port)
     except PortInUse as exc:
         printer.error(str(exc))
-        for worker in workers:
-            await worker.close()
-        await spares.close()
+        await _close_all(workers, spares)
         return 1
     port = holder.getsockname()[1]
     host = f"[{options.ip}]" if ":" in options.ip else options.ip
@@ -165,10 +161,30 @@ async def run(options: ServeOptions) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-        for worker in workers:
-            await worker.close()
-        await spares.close()
+        await _close_all(workers, spares)
     return 0
+
+
+async def _start_all(workers: list[Worker], printer: LogPrinter) -> bool:
+    """Build every worker, a few at a time (esbuild runs as a process, isolates boot on
+    their own threads); print each failure. True if all started."""
+    gate = asyncio.Semaphore(BUILD_CONCURRENCY)
+
+    async def start(worker: Worker) -> bool:
+        async with gate:
+            try:
+                await worker.start()
+            except BuildFailed as exc:
+                printer.error(f"{worker.name}: {exc}")
+                return False
+            return True
+
+    return all(await asyncio.gather(*(start(w) for w in workers)))
+
+
+async def _close_all(workers: list[Worker], spares: SpareContexts) -> None:
+    await asyncio.gather(*(w.close() for w in workers))
+    await spares.close()
 
 
 async def _wait_listening(ip: str, port: int, serving: asyncio.Task[None]) -> None:
