@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run workers for production (no reload)")
     _add_common(serve)
     serve.add_argument("--workers", type=int, default=1, help="number of server processes")
+    serve.add_argument("--log-requests", action="store_true", help="print one line per request")
     return parser
 
 
@@ -102,7 +103,11 @@ def _run_command(args: argparse.Namespace) -> int:
     for line in project.banner():
         printer.info(line)
     shared = os.environ.get(SHARED_PORT_ENV) == "1"
-    return _run_loop(lambda: project.serve(printer, dev=args.command == "dev", shared_port=shared))
+    dev = args.command == "dev"
+    log_requests = dev or args.log_requests
+    return _run_loop(
+        lambda: project.serve(printer, dev=dev, shared_port=shared, log_requests=log_requests)
+    )
 
 
 def _run_loop(make: Callable[[], Coroutine[Any, Any, int]]) -> int:

@@ -60,7 +60,14 @@ class Project:
             lines.append("limits: CPU and memory limits are off (--no-limits)")
         return lines
 
-    async def serve(self, printer: LogPrinter, *, dev: bool, shared_port: bool = False) -> int:
+    async def serve(
+        self,
+        printer: LogPrinter,
+        *,
+        dev: bool,
+        shared_port: bool = False,
+        log_requests: bool = True,
+    ) -> int:
         from pyworkerd.server.runner import ServeOptions, run
 
         options = ServeOptions(
@@ -74,6 +81,7 @@ class Project:
             memory_budget_mb=self.memory_budget_mb,
             max_body_mb=self.max_body_mb,
             shared_port=shared_port,
+            log_requests=log_requests,
             state_dir=self.state_dir,
             printer=printer,
         )

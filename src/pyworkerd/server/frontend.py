@@ -50,10 +50,12 @@ class FrontEnd:
         printer: LogPrinter,
         dev: bool,
         limits: Limits | None = None,
+        log_requests: bool = True,
     ) -> None:
         self.router = router
         self.printer = printer
         self.dev = dev
+        self.log_requests = log_requests
         self.limits = limits or Limits()
         self.inflight = 0
         self._ids = itertools.count(1)
@@ -71,15 +73,19 @@ class FrontEnd:
             proto.close(1003)
             return
         self.inflight += 1
-        started = time.monotonic()
-        status, outcome = 500, "ok"
         try:
-            status, outcome = await self._serve(scope, proto)
+            if not self.log_requests:
+                await self._serve(scope, proto)
+                return
+            started = time.monotonic()
+            status, outcome = 500, "exception"
+            try:
+                status, outcome = await self._serve(scope, proto)
+            finally:
+                ms = (time.monotonic() - started) * 1000
+                self.printer.request(scope.method, scope.path, status, ms, outcome)
         finally:
             self.inflight -= 1
-            self.printer.request(
-                scope.method, scope.path, status, (time.monotonic() - started) * 1000, outcome
-            )
 
     async def _serve(self, scope: Any, proto: Any) -> tuple[int, str]:
         request_id = f"{self._ray_prefix}{next(self._ids):08x}"

@@ -47,6 +47,8 @@ class ServeOptions:
     watch: bool = False
     memory_budget_mb: int = 2048
     max_body_mb: int = 100
+    # One line per request (wrangler dev does this; workerd does not).
+    log_requests: bool = True
     # Set for the processes of `serve --workers N`, which share the parent's port.
     shared_port: bool = False
     state_dir: Path | None = None
@@ -107,6 +109,7 @@ async def run(options: ServeOptions) -> int:
         printer=printer,
         dev=options.dev,
         limits=Limits(max_body_bytes=options.max_body_mb * 1024 * 1024),
+        log_requests=options.log_requests,
     )
     try:
         holder = reserve_port(options.ip, options.port, shared=options.shared_port)
