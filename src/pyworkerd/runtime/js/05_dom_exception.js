@@ -10,6 +10,27 @@
 //             webidl.setterPrefix("URL", "href") …
 //   context — what is being converted: "parameter 1" (webidl.arg(0)), "the provided value" …
 // https://webidl.spec.whatwg.org/#es-type-mapping
+//
+// internals.webidl:
+//   converters.{any, boolean, object, DOMString, USVString, ByteString, byte, octet, short,
+//     "unsigned short", long, "unsigned long", "long long", "unsigned long long", double,
+//     "unrestricted double", float, ArrayBuffer, ArrayBufferView, Uint8Array, BufferSource,
+//     BufferSourceAsUint8Array (a Uint8Array view of the same bytes), Function}
+//     (V, prefix, context, opts) -> value; integer converters take { enforceRange, clamp },
+//     DOMString { treatNullAsEmptyString }
+//   createEnumConverter(name, values), createNullableConverter(conv),
+//   createSequenceConverter(conv), createRecordConverter(keyConv, valueConv),
+//   createDictionaryConverter(name, ...memberLists) with members { key, converter,
+//     defaultValue?, required? }, createInterfaceConverter(name, check)
+//   methodPrefix(iface, method), constructorPrefix(iface), setterPrefix(iface, attr),
+//   getterPrefix(iface, attr), arg(i) -> "parameter i+1"
+//   requiredArguments(length, required, prefix), makeException(ErrorType, msg, prefix, ctx),
+//   notOfType(prefix, ctx, typeName), illegalConstructor(), illegalInvocation(),
+//   assertBranded(self, check) / brandCheck(self, check)   ("Illegal invocation")
+//   configureInterface(Class, name?): @@toStringTag, enumerable members
+//   mixinPairIterable(name, Class, getEntries): entries/keys/values/forEach/@@iterator
+//   type(V), isObject, isArrayBuffer, isTypedArray, isDataView, toUint8Array(bufferSource)
+// Also internals.DOMException, internals.domException(message, name), internals.isDOMException.
 
 const {
   ArrayBuffer,
@@ -667,6 +688,7 @@ const webidl = {
   illegalConstructor,
   illegalInvocation,
   assertBranded,
+  brandCheck: assertBranded,
   createEnumConverter,
   createNullableConverter,
   createSequenceConverter,

@@ -1,4 +1,6 @@
-// Encoding Standard: TextEncoder, TextDecoder, and HTML's atob/btoa.
+// Encoding Standard: TextEncoder, TextDecoder, TextEncoderStream, TextDecoderStream, and
+// HTML's atob/btoa. TextDecoder decodes UTF-8, UTF-16LE/BE and windows-1252 (with all their
+// labels); other legacy encodings are rejected like unknown labels.
 // https://encoding.spec.whatwg.org/  https://html.spec.whatwg.org/#atob
 //
 // Also the byte <-> string helpers every other part of the runtime uses for bodies, headers
@@ -21,6 +23,7 @@
 
 const {
   ArrayBufferIsView,
+  ObjectDefineProperty,
   MathMin,
   RegExpPrototypeExec,
   String,
@@ -28,6 +31,7 @@ const {
   StringPrototypeCharCodeAt,
   StringPrototypeIsWellFormed,
   StringPrototypeReplace,
+  StringPrototypeSlice,
   StringPrototypeToLowerCase,
   StringPrototypeToWellFormed,
   RangeError,
@@ -53,24 +57,35 @@ const CHUNK = 8192;
 const stage = [];
 for (let i = 0; i < CHUNK; i++) stage[i] = 0;
 
+// A partial chunk goes through a Uint16Array view instead (slicing the plain array is far
+// slower). Its own `constructor` is undefined so `subarray` cannot be redirected through
+// a species constructor a worker installs.
+const stage16 = new Uint16Array(CHUNK);
+ObjectDefineProperty(stage16, "constructor", { value: undefined });
+
 /** String.fromCharCode(...stage[0..n)). */
 function stageToString(n) {
   if (n === CHUNK) return FunctionPrototypeApply(StringFromCharCode, null, stage);
-  stage.length = n;
-  const s = FunctionPrototypeApply(StringFromCharCode, null, stage);
-  // Refill sequentially so the array stays packed.
-  for (let i = n; i < CHUNK; i++) stage[i] = 0;
-  return s;
+  for (let i = 0; i < n; i++) stage16[i] = stage[i];
+  return FunctionPrototypeApply(
+    StringFromCharCode, null, TypedArrayPrototypeSubarray(stage16, 0, n),
+  );
 }
 
 /** The string whose code units are `units[start..end)` (a Uint8Array or Uint16Array). */
 function unitsToString(units, start, end) {
   let result = "";
-  while (start < end) {
-    const n = MathMin(CHUNK, end - start);
-    for (let i = 0; i < n; i++) stage[i] = units[start + i];
-    result += stageToString(n);
-    start += n;
+  while (end - start >= CHUNK) {
+    for (let i = 0; i < CHUNK; i++) stage[i] = units[start + i];
+    result += FunctionPrototypeApply(StringFromCharCode, null, stage);
+    start += CHUNK;
+  }
+  if (start < end) {
+    const n = end - start;
+    for (let i = 0; i < n; i++) stage16[i] = units[start + i];
+    result += FunctionPrototypeApply(
+      StringFromCharCode, null, TypedArrayPrototypeSubarray(stage16, 0, n),
+    );
   }
   return result;
 }
@@ -85,7 +100,9 @@ function unitsToString(units, start, end) {
 
 const StringPrototype = String.prototype;
 const originalCharCodeAt = StringPrototype.charCodeAt;
-function charCodeAtIsNative() {
+function charCodeAtIsNative(s) {
+  // Short strings are not worth the descriptor lookup.
+  if (s.length < 64) return false;
   const desc = ReflectGetOwnPropertyDescriptor(StringPrototype, "charCodeAt");
   return desc !== undefined && desc.value === originalCharCodeAt;
 }
@@ -116,7 +133,7 @@ function utf8LengthFrom(s, from, native) {
 }
 
 function utf8Length(s) {
-  return utf8LengthFrom(s, 0, charCodeAtIsNative());
+  return utf8LengthFrom(s, 0, charCodeAtIsNative(s));
 }
 
 /**
@@ -176,7 +193,7 @@ const MAX_WORST_CASE_UNITS = 4 * 1024 * 1024;
 
 /** UTF-8 bytes of `s` (as a USVString: lone surrogates become U+FFFD). */
 function utf8Encode(s) {
-  const native = charCodeAtIsNative();
+  const native = charCodeAtIsNative(s);
   const len = s.length;
   // Optimistic: an ASCII string fills an exactly sized buffer in one pass.
   const out = new Uint8Array(len);
@@ -217,7 +234,7 @@ function utf8Encode(s) {
  * https://encoding.spec.whatwg.org/#dom-textencoder-encodeinto
  */
 function utf8EncodeInto(s, dest, offset = 0) {
-  const read = encodeFrom(s, 0, dest, offset, dest.length, charCodeAtIsNative());
+  const read = encodeFrom(s, 0, dest, offset, dest.length, charCodeAtIsNative(s));
   return { read, written: encoded.written - offset };
 }
 
@@ -676,7 +693,7 @@ class TextDecoder {
     if (!this.#bomSeen && out.length > 0) {
       this.#bomSeen = true;
       if (!this.#ignoreBOM && StringPrototypeCharCodeAt(out, 0) === 0xfeff) {
-        out = out.slice(1);
+        out = StringPrototypeSlice(out, 1);
       }
     }
     return out;
@@ -689,6 +706,158 @@ class TextDecoder {
 webidl.configureInterface(TextDecoder);
 
 const EMPTY = new Uint8Array(0);
+
+// ---------------------------------------------------------------------------------------
+// TextEncoderStream, TextDecoderStream — https://encoding.spec.whatwg.org/#interface-textencoderstream
+// Built on the runtime's TransformStream (30_streams.js, looked up when constructed).
+
+function newTransformStream(transform, flush) {
+  const { TransformStream } = internals.streams;
+  return new TransformStream({
+    transform(chunk, controller) {
+      const out = transform(chunk);
+      if (out !== undefined) controller.enqueue(out);
+    },
+    flush(controller) {
+      const out = flush();
+      if (out !== undefined) controller.enqueue(out);
+    },
+  });
+}
+
+let isTextEncoderStream;
+
+class TextEncoderStream {
+  #transform;
+  #pendingHighSurrogate = null;
+
+  constructor() {
+    this.#transform = newTransformStream(
+      (chunk) => this.#encodeChunk(chunk),
+      () => this.#flush(),
+    );
+  }
+
+  // https://encoding.spec.whatwg.org/#encode-and-enqueue-a-chunk
+  #encodeChunk(chunk) {
+    // 1. Let input be the result of converting chunk to a DOMString.
+    let input = webidl.converters.DOMString(chunk, "Failed to execute 'transform' on " +
+      "'TextEncoderStream'", "chunk");
+    if (input === "") return undefined;
+    // A lead surrogate at the end of the previous chunk pairs with a trail surrogate here.
+    if (this.#pendingHighSurrogate !== null) {
+      input = this.#pendingHighSurrogate + input;
+      this.#pendingHighSurrogate = null;
+    }
+    const last = StringPrototypeCharCodeAt(input, input.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.#pendingHighSurrogate = StringPrototypeSlice(input, input.length - 1);
+      input = StringPrototypeSlice(input, 0, input.length - 1);
+    }
+    if (input === "") return undefined;
+    return utf8Encode(input);
+  }
+
+  // https://encoding.spec.whatwg.org/#encode-and-flush
+  #flush() {
+    if (this.#pendingHighSurrogate !== null) {
+      this.#pendingHighSurrogate = null;
+      return new Uint8Array([0xef, 0xbf, 0xbd]);
+    }
+    return undefined;
+  }
+
+  get encoding() {
+    if (!isTextEncoderStream(this)) webidl.illegalInvocation();
+    return "utf-8";
+  }
+
+  get readable() {
+    if (!isTextEncoderStream(this)) webidl.illegalInvocation();
+    return this.#transform.readable;
+  }
+
+  get writable() {
+    if (!isTextEncoderStream(this)) webidl.illegalInvocation();
+    return this.#transform.writable;
+  }
+
+  static {
+    isTextEncoderStream = (V) => webidl.isObject(V) && #transform in V;
+  }
+}
+webidl.configureInterface(TextEncoderStream);
+
+let isTextDecoderStream;
+
+class TextDecoderStream {
+  #decoder;
+  #transform;
+
+  // constructor(optional DOMString label = "utf-8", optional TextDecoderOptions options = {})
+  constructor(label = "utf-8", options = undefined) {
+    // The label and options are validated (and errors worded) by TextDecoder.
+    try {
+      this.#decoder = new TextDecoder(label, options);
+    } catch (e) {
+      if (e instanceof TypeError) {
+        throw new TypeError(StringPrototypeReplace(
+          e.message, "Failed to construct 'TextDecoder'", "Failed to construct 'TextDecoderStream'",
+        ));
+      }
+      throw e;
+    }
+    const decoder = this.#decoder;
+    const prefix = "Failed to execute 'transform' on 'TextDecoderStream'";
+    this.#transform = newTransformStream(
+      (chunk) => {
+        // https://encoding.spec.whatwg.org/#decode-and-enqueue-a-chunk
+        if (!ArrayBufferIsView(chunk) && !webidl.isArrayBuffer(chunk)) {
+          throw webidl.notOfType(prefix, "chunk", "ArrayBuffer or ArrayBufferView");
+        }
+        const out = decoder.decode(chunk, STREAM);
+        return out === "" ? undefined : out;
+      },
+      () => {
+        // https://encoding.spec.whatwg.org/#flush-and-enqueue
+        const out = decoder.decode();
+        return out === "" ? undefined : out;
+      },
+    );
+  }
+
+  get encoding() {
+    if (!isTextDecoderStream(this)) webidl.illegalInvocation();
+    return this.#decoder.encoding;
+  }
+
+  get fatal() {
+    if (!isTextDecoderStream(this)) webidl.illegalInvocation();
+    return this.#decoder.fatal;
+  }
+
+  get ignoreBOM() {
+    if (!isTextDecoderStream(this)) webidl.illegalInvocation();
+    return this.#decoder.ignoreBOM;
+  }
+
+  get readable() {
+    if (!isTextDecoderStream(this)) webidl.illegalInvocation();
+    return this.#transform.readable;
+  }
+
+  get writable() {
+    if (!isTextDecoderStream(this)) webidl.illegalInvocation();
+    return this.#transform.writable;
+  }
+
+  static {
+    isTextDecoderStream = (V) => webidl.isObject(V) && #decoder in V;
+  }
+}
+webidl.configureInterface(TextDecoderStream);
+
+const STREAM = { stream: true };
 
 // ---------------------------------------------------------------------------------------
 // atob / btoa — https://html.spec.whatwg.org/multipage/webappapis.html#atob
@@ -708,7 +877,7 @@ function base64Decode(data) {
     if (StringPrototypeCharCodeAt(data, len - 1) === 0x3d) {
       len--;
       if (StringPrototypeCharCodeAt(data, len - 1) === 0x3d) len--;
-      data = data.slice(0, len);
+      data = StringPrototypeSlice(data, 0, len);
     }
   }
   // 3. If data's code point length divides by 4 leaving a remainder of 1, return failure.
@@ -768,5 +937,7 @@ internals.TextDecoder = TextDecoder;
 
 internals.defineGlobal("TextEncoder", TextEncoder);
 internals.defineGlobal("TextDecoder", TextDecoder);
+internals.defineGlobal("TextEncoderStream", TextEncoderStream);
+internals.defineGlobal("TextDecoderStream", TextDecoderStream);
 internals.defineGlobal("atob", atob);
 internals.defineGlobal("btoa", btoa);

@@ -7,7 +7,10 @@
 //   internals.inspect(value, { depth = 2, colors = false, showHidden = false,
 //                              breakLength = 80, compact = 3, maxArrayLength = 100,
 //                              maxStringLength = 10000, sorted = false }) -> string
-//   internals.formatLogArgs(args) -> string    console.log's printf-style formatting
+//   internals.formatLogArgs(args, options?) -> string    console.log's formatting: printf-style
+//       %s %d %i %f %j %o %O %c %% in a leading string, then the rest space-joined
+//       (strings raw, everything else inspected) — Node's util.format
+//   internals.formatWithOptions(options, args) -> string  (the same, options first)
 //   internals.inspect.custom                   Symbol.for("nodejs.util.inspect.custom"):
 //       an object's [custom](depth, options, inspect) method replaces its formatting, as in
 //       Node; a runtime class can return e.g. inspect({ ...fields }, options).
@@ -142,7 +145,6 @@ const isStringObject = brandCheck(StringPrototypeValueOf);
 const isBooleanObject = brandCheck(BooleanPrototypeValueOf);
 const isBigIntObject = brandCheck(BigIntPrototypeValueOf);
 const isSymbolObject = brandCheck(SymbolPrototypeValueOf);
-const PromisePrototypeThen = uncurryThis(Promise.prototype.then);
 function isPromise(value) {
   // A Promise's internal slot is what `then` checks on a non-promise receiver — but calling
   // it on a real promise would attach a reaction. ObjectPrototypeToString reads the tag,
@@ -1443,4 +1445,4 @@ function formatLogArgs(args, options = undefined) {
 internals.inspect = inspect;
 internals.formatLogArgs = formatLogArgs;
 internals.formatWithOptions = formatWithOptions;
-internals.inspectCustom = customInspectSymbol;
+internals.inspectCustom = customInspectSymbol; // === internals.inspect.custom
