@@ -69,10 +69,10 @@ class _Exchange:
         "chunks_acked",
         "chunks_received",
         "done",
-        "expiry",
         "head",
         "retryable",
         "rid",
+        "sent_at",
         "started",
     )
 
@@ -89,7 +89,7 @@ class _Exchange:
         self.batch_seq = 0  # the batch that carried the request to JS (0: not sent yet)
         self.batch_index = 0  # its position in that batch
         self.retryable = False  # its body can be sent again (none, or whole bytes)
-        self.expiry: asyncio.TimerHandle | None = None  # bounds waitUntil after the response
+        self.sent_at: float | None = None  # when the response was complete (waitUntil bound)
 
 
 class Isolate:
@@ -124,6 +124,7 @@ class Isolate:
         self._drain_queued = False
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._watchdog: asyncio.TimerHandle | None = None
+        self._sweeper: asyncio.TimerHandle | None = None
 
         self._booted = booted
         self.ctx = booted.ctx
@@ -463,16 +464,33 @@ class Isolate:
             self._response_sent(ex)
 
     def _response_sent(self, ex: _Exchange) -> None:
-        """From here on only waitUntil work keeps the request alive, and only so long."""
-        if ex.expiry is None:
-            ex.expiry = self.loop.call_later(self.spec.wait_until_s, self._expire, ex)
+        """From here on only waitUntil work keeps the request alive, and only so long.
 
-    def _expire(self, ex: _Exchange) -> None:
-        if self.dead or ex.rid not in self._exchanges:
+        Most requests are done in the same drain; one sweep per isolate catches the rest,
+        so no timer is made per request.
+        """
+        if ex.sent_at is None:
+            ex.sent_at = time.monotonic()
+            if self._sweeper is None:
+                self._sweeper = self.loop.call_later(self.spec.wait_until_s, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        if self.dead:
             return
-        self._log(self.spec.name, "warn", ex.rid, WAIT_UNTIL_EXPIRED)
-        self._queue([Event.FORGET, ex.rid])
-        self._finish(ex)
+        deadline = time.monotonic() - self.spec.wait_until_s
+        waiting = False
+        for ex in list(self._exchanges.values()):
+            if ex.sent_at is None:
+                continue
+            if ex.sent_at <= deadline:
+                self._log(self.spec.name, "warn", ex.rid, WAIT_UNTIL_EXPIRED)
+                self._queue([Event.FORGET, ex.rid])
+                self._finish(ex)
+            else:
+                waiting = True
+        if waiting:
+            self._sweeper = self.loop.call_later(self.spec.wait_until_s / 4, self._sweep)
 
     async def _stream_body(self, ex: _Exchange) -> AsyncIterator[bytes]:
         queue = ex.body_queue
@@ -518,8 +536,6 @@ class Isolate:
 
     def _finish(self, ex: _Exchange) -> None:
         self._exchanges.pop(ex.rid, None)
-        if ex.expiry is not None:
-            ex.expiry.cancel()
         if not ex.head.done():
             ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))
         if not ex.done.done():
@@ -591,8 +607,6 @@ class Isolate:
                 ex.body_queue.put_nowait(failure)
             if ex.body_task is not None:
                 ex.body_task.cancel()
-            if ex.expiry is not None:
-                ex.expiry.cancel()
             if not ex.done.done():
                 ex.done.set_result(None)
         self._exchanges.clear()
@@ -602,6 +616,9 @@ class Isolate:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for _kind, (task_id, _this, _extra) in self._outstanding:
             self.ctx.cancel(task_id)
         self._outstanding.clear()
