@@ -199,3 +199,36 @@ def test_a_worker_without_fetch_handler_says_so(tmp_path: Path) -> None:
         reply = request(srv.url, "/")
         assert reply.status == 500
         assert "Handler does not export a fetch() function." in reply.text
+
+
+MODULES_JS = """import add from "./add.wasm";
+import page from "./page.html";
+import blob from "./blob.bin";
+
+export default {
+  async fetch() {
+    const { exports } = await WebAssembly.instantiate(add);
+    return Response.json({
+      sum: exports.add(2, 3),
+      page: page.trim(),
+      bytes: Array.from(new Uint8Array(blob)),
+      wasmIsModule: add instanceof WebAssembly.Module,
+    });
+  },
+};
+"""
+
+
+def test_wasm_text_and_data_modules_reach_the_worker(tmp_path: Path) -> None:
+    from tests.bundler.test_bundle import ADD_WASM
+
+    root = write_project(tmp_path, {"src/index.js": MODULES_JS, "src/page.html": "<p>hi</p>\n"}, {})
+    (root / "src/add.wasm").write_bytes(ADD_WASM)
+    (root / "src/blob.bin").write_bytes(b"\x00\x01\xff")
+    with running_server(root) as srv:
+        assert request(srv.url, "/").json() == {
+            "sum": 5,
+            "page": "<p>hi</p>",
+            "bytes": [0, 1, 255],
+            "wasmIsModule": True,
+        }
