@@ -29,10 +29,8 @@ class BootedContext:
     def __init__(self, ctx: NativeContext) -> None:
         self.ctx = ctx
         self.on_notify: Callable[[Any], None] = _ignore
-        self.on_batch_done: Callable[[Any], None] = _ignore
         self.on_drain: Callable[[Any], None] = _ignore
         self.cb_notify = ctx.register_callback(lambda v: self.on_notify(v))
-        self.cb_batch = ctx.register_callback(lambda v: self.on_batch_done(v))
         self.cb_drain = ctx.register_callback(lambda v: self.on_drain(v))
 
     async def install(self) -> None:
@@ -41,8 +39,9 @@ class BootedContext:
         install = await ctx.eval_async("globalThis.__pyworkerdInstallBridge")
         parts = await ctx.call_async(install, ctx.notifier(self.cb_notify))
         self.staging: memoryview = parts[2]
-        # Int32 [batch seq, event index] that JS writes as it handles a batch.
-        self.progress: memoryview = parts[4].cast("i")
+        # Int32 [batch seq, event index] that JS writes as it handles a batch, then
+        # [start, length] of the batch's JSON in staging, which Python writes.
+        self.control: memoryview = parts[4].cast("i")
         self.h_batch = ctx.handle(parts[0])
         self.h_drain = ctx.handle(parts[1])
         self.load_fn = parts[3]

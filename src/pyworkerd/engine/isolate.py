@@ -118,7 +118,8 @@ class Isolate:
         self._events: list[list[Any]] = []
         self._flush_scheduled = False
         self._staging_busy = False
-        self._outstanding: deque[tuple[str, Any]] = deque()
+        # Posted tasks in order: (task id, `this` kept alive, callback id or None).
+        self._outstanding: deque[tuple[int, Any, int | None]] = deque()
         self._batches_posted = 0
         self._busy_since: float | None = None
         self._drain_queued = False
@@ -129,11 +130,10 @@ class Isolate:
         self._booted = booted
         self.ctx = booted.ctx
         booted.on_notify = self._on_notify
-        booted.on_batch_done = self._on_batch_done
         booted.on_drain = self._on_drain
-        self._cb_batch, self._cb_drain = booted.cb_batch, booted.cb_drain
+        self._cb_drain = booted.cb_drain
         self._staging = booted.staging
-        self._progress = booted.progress
+        self._control = booted.control
         self._h_batch, self._h_drain = booted.h_batch, booted.h_drain
         self._h_argv, self._h_null = booted.h_argv, booted.h_null
         self.ctx.set_heap_limit(spec.heap_limit_mb * 1024 * 1024 if enforce_limits else None)
@@ -271,41 +271,52 @@ class Isolate:
             self.loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        """Send every queued event in one batch through the staging buffer.
+
+        One batch is in flight at a time: the staging buffer is JS's to read until the drain
+        behind the batch has run, and events arriving meanwhile join the next batch.
+        """
         self._flush_scheduled = False
-        if self.dead or not self._events:
+        if self.dead or not self._events or self._staging_busy:
             return
         events = self._events
         send: list[list[Any]] = []
         offset = 0
-        staged = False
         for i, ev in enumerate(events):
             data = _binary_of(ev)
             if data is not None:
-                if self._staging_busy or offset + len(data) > STAGING_SIZE:
+                if offset + len(data) > STAGING_SIZE:
                     self._events = events[i:]
                     break
                 self._staging[offset : offset + len(data)] = data
                 ev = _place(ev, offset, len(data))
                 offset += len(data)
-                staged = True
             send.append(ev)
         else:
             self._events = []
-        if staged:
-            self._staging_busy = True
-        if send:
-            self._batches_posted += 1
-            seq = self._batches_posted
-            for index, ev in enumerate(send, 1):
-                if ev[0] == Event.REQUEST:
-                    sent = self._exchanges.get(ev[1])
-                    if sent is not None:
-                        sent.batch_seq, sent.batch_index = seq, index
-            # [seq, event, event, ...]: JS records (seq, index) before handling each event.
-            text = json.dumps([seq, *send], separators=(",", ":"))
-            self._post(self._h_batch, self.ctx.handle(text), self._cb_batch, "batch", staged)
-            # Always right behind a batch: it collects what the batch finished synchronously.
-            self._post_drain()
+        self._batches_posted += 1
+        seq = self._batches_posted
+        for index, ev in enumerate(send, 1):
+            if ev[0] == Event.REQUEST:
+                sent = self._exchanges.get(ev[1])
+                if sent is not None:
+                    sent.batch_seq, sent.batch_index = seq, index
+        # [seq, event, event, ...]: JS records (seq, index) before handling each event.
+        text = json.dumps([seq, *send], separators=(",", ":")).encode()
+        control = self._control
+        if offset + len(text) <= STAGING_SIZE:
+            # The usual way: the batch's JSON follows the binary payloads in staging.
+            self._staging[offset : offset + len(text)] = text
+            control[2], control[3] = offset, len(text)
+            this = self._h_null
+        else:  # an outsize batch: its JSON goes as a string
+            control[3] = 0
+            this = self.ctx.handle(text.decode())
+        self._staging_busy = True
+        # No callback: the drain queued right behind reports for both (tasks run in order).
+        self._post(self._h_batch, this, None)
+        # Right behind the batch: it collects what the batch finished synchronously.
+        self._post_drain()
 
     def _queue_drain(self) -> None:
         """A drain for output produced after the last one (timers, streams, host results)."""
@@ -314,42 +325,38 @@ class Isolate:
 
     def _post_drain(self) -> None:
         self._drain_queued = True
-        self._post(self._h_drain, self._h_null, self._cb_drain, "drain", None)
+        self._post(self._h_drain, self._h_null, self._cb_drain)
 
-    def _post(self, fn: Any, this: Any, callback_id: int, kind: str, extra: Any) -> None:
-        task_id = self.ctx.post_call(fn, this, self._h_argv, callback_id)
+    def _post(self, fn: Any, this: Any, callback_id: int | None) -> None:
+        if callback_id is None:
+            task_id = self.ctx.post_call_silent(fn, this, self._h_argv)
+        else:
+            task_id = self.ctx.post_call(fn, this, self._h_argv, callback_id)
         if not self._outstanding:
             self._busy_since = time.monotonic()
             self._arm_watchdog()
-        # Keep `this` alive until the task has run.
-        self._outstanding.append((kind, (task_id, this, extra)))
+        # Keep `this` alive until the task has run; None marks a task that reports nothing.
+        self._outstanding.append((task_id, this, callback_id))
 
-    def _task_done(self) -> tuple[str, Any] | None:
-        if not self._outstanding:
-            return None
-        item = self._outstanding.popleft()
+    def _drain_done(self) -> None:
+        """The drain at the head of the queue ran, and every silent task before it."""
+        while self._outstanding:
+            _task, _this, callback_id = self._outstanding.popleft()
+            if callback_id is not None:
+                break
         self._busy_since = time.monotonic() if self._outstanding else None
-        return item
 
     # ------------------------------------------------------------------ callbacks
     def _on_notify(self, _value: Any) -> None:
         if not self.dead:
             self._queue_drain()
 
-    def _on_batch_done(self, value: Any) -> None:
-        item = self._task_done()
-        if item is not None and item[1][2]:
-            self._staging_busy = False
-            if self._events and not self._flush_scheduled:
-                self._flush_scheduled = True
-                self.loop.call_soon(self._flush)
-        if self._check_fatal(value):
-            return
-
     def _on_drain(self, value: Any) -> None:
-        self._task_done()
+        self._drain_done()
         self._drain_queued = False
-        if self._check_fatal(value):
+        self._staging_busy = False
+        failure = self.ctx.take_silent_failure()
+        if self._check_fatal(failure if failure is not None else value):
             return
         if value:
             try:
@@ -357,6 +364,9 @@ class Isolate:
             except Exception as exc:  # a runtime bug: never leave requests hanging
                 self._retire("exception", f"bridge failure: {exc!r}")
                 return
+        if self._events and not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
         self._check_quiescent()
 
     def _check_fatal(self, value: Any) -> bool:
@@ -595,7 +605,7 @@ class Isolate:
                 f"{message} (outcome: {outcome}); the isolate was replaced",
             )
         # How far JS got: the (batch, event) it was handling last. Later events never ran.
-        reached = (self._progress[0], self._progress[1])
+        reached = (self._control[0], self._control[1])
         for ex in list(self._exchanges.values()):
             failure = WorkerFailure(outcome, "Error", message)
             never_ran = ex.batch_seq == 0 or (ex.batch_seq, ex.batch_index) > reached
@@ -619,7 +629,7 @@ class Isolate:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
-        for _kind, (task_id, _this, _extra) in self._outstanding:
+        for task_id, _this, _callback in self._outstanding:
             self.ctx.cancel(task_id)
         self._outstanding.clear()
         self._on_retire(self)

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 PINNED_MINI_RACER = "0.14.1"
+# mini-racer's value types from 200 up are exceptions (parse, execute, OOM, terminated …).
+_FIRST_ERROR_TYPE = 200
 
 # A retained JS value: keeps the V8 handle alive while Python holds it.
 Value = Any
@@ -134,6 +136,29 @@ class NativeContext:
         return int(
             self._dll.mr_call_function(self._raw_ctx, fn.raw, this.raw, argv.raw, callback_id)
         )
+
+    def post_call_silent(self, fn: Value, this: Value, argv: Value) -> int:
+        """Like post_call, without waking the event loop when it is done.
+
+        The result lands on mini-racer's queue for synchronous calls (callback id 0),
+        which nothing else reads once an isolate serves requests; `take_silent_failure`
+        empties it.
+        """
+        return int(self._dll.mr_call_function(self._raw_ctx, fn.raw, this.raw, argv.raw, 0))
+
+    def take_silent_failure(self) -> JSEvalException | None:
+        """Empty the silent results; the first error among them (OOM, termination), if any."""
+        queue = self._c._non_cancelable_mr_task_results_queue
+        failure: JSEvalException | None = None
+        while not queue.empty():
+            handle = queue.get_nowait()
+            raw: Any = handle.raw
+            if failure is None and raw.contents.type >= _FIRST_ERROR_TYPE:
+                try:
+                    self._c._value_handle_to_python(handle)
+                except JSEvalException as exc:
+                    failure = exc
+        return failure
 
     def cancel(self, task_id: int) -> None:
         """Terminate a task that is running (or drop one that has not started)."""

@@ -52,10 +52,11 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
 
   const staging = new ArrayBufferCtor(STAGING_SIZE);
   const stagingBytes = new U8(staging);
-  // [batch seq, event index] of the event being handled: after a runaway is stopped the
-  // host reads it to tell requests that never started (and may run elsewhere).
-  const progressBuffer = new ArrayBufferCtor(8);
-  const progress = new Int32ArrayCtor(progressBuffer);
+  // Shared with the host: [0] batch seq and [1] event index of the event being handled
+  // (after a runaway is stopped the host reads them to tell requests that never started),
+  // [2] start and [3] length of the batch's JSON in staging (0: the JSON came as `this`).
+  const controlBuffer = new ArrayBufferCtor(16);
+  const control = new Int32ArrayCtor(controlBuffer);
   let out = [];
   let blobs = [];
   let blobBytes = 0;
@@ -301,10 +302,12 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
 
   function batch() {
     drainExpected = true;
-    const events = JSONParse(this);
-    progress[0] = events[0];
+    const length = control[3];
+    const events = JSONParse(length === 0 ? this
+      : internals.latin1Decode(stagingBytes, control[2], control[2] + length));
+    control[0] = events[0];
     for (let i = 1; i < events.length; i++) {
-      progress[1] = i;
+      control[1] = i;
       try {
         handle(events[i]);
       } catch (err) {
@@ -354,7 +357,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     internals.loadWorker(moduleFn, JSONParse(configJson));
   }
 
-  return [batch, drain, staging, load, progressBuffer];
+  return [batch, drain, staging, load, controlBuffer];
 };
 
 // request.cf: a plausible local object (workerd fills it from the edge; locally it is fixed).
