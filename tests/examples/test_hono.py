@@ -296,11 +296,6 @@ export default app;
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crypto comes with the Web platform issue: no global `crypto` yet (hono/etag hashes with crypto.subtle.digest "
-    "SHA-1 and checks `crypto` when the middleware is created, so the worker fails to load)",
-)
 def test_etag_middleware(project: Path, tmp_path: Path) -> None:
     root = tmp_path / "hono-etag"
     (root / "src").mkdir(parents=True)

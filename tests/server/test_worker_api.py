@@ -232,3 +232,36 @@ def test_wasm_text_and_data_modules_reach_the_worker(tmp_path: Path) -> None:
             "bytes": [0, 1, 255],
             "wasmIsModule": True,
         }
+
+
+DIGEST_JS = """export default {
+  async fetch(request) {
+    const data = new TextEncoder().encode(await request.text());
+    const out = {};
+    for (const name of ["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"]) {
+      const digest = await crypto.subtle.digest(name, data);
+      out[name] = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    }
+    try { await crypto.subtle.digest("SHA-3", data); } catch (e) { out.error = `${e.name}: ${e.message}`; }
+    return Response.json(out);
+  },
+};
+"""
+
+
+def test_host_calls_crypto_digest_runs_in_python(tmp_path: Path) -> None:
+    import hashlib
+
+    root = write_project(tmp_path, {"src/index.js": DIGEST_JS}, {})
+    with running_server(root) as srv:
+        body = b"hash me " * 1000
+        out = request(srv.url, "/", method="POST", body=body).json()
+    for name, algo in (
+        ("SHA-1", "sha1"),
+        ("SHA-256", "sha256"),
+        ("SHA-384", "sha384"),
+        ("SHA-512", "sha512"),
+        ("MD5", "md5"),
+    ):
+        assert out[name] == hashlib.new(algo, body).hexdigest()
+    assert out["error"] == 'NotSupportedError: Unrecognized name "SHA-3".'

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pyworkerd.engine.boot import BootedContext
+from pyworkerd.engine.hostops import HostCall, HostError
 from pyworkerd.engine.native import JSEvalException, JSOOMException, JSTerminatedException
 from pyworkerd.engine.protocol import BodyKind, Event, Message, RequestBodyMode
 from pyworkerd.engine.types import (
@@ -124,6 +125,7 @@ class Isolate:
         self._busy_since: float | None = None
         self._drain_queued = False
         self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._host_calls: dict[int, asyncio.Task[None]] = {}
         self._watchdog: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
 
@@ -420,6 +422,12 @@ class Isolate:
             if handle is not None:
                 handle.cancel()
             return
+        if code == Message.HOST_CALL:
+            payload = None if rec[5] is None else blobs[rec[5]]
+            call = HostCall(rec[3], rec[4], payload, self.spec.name, rec[2])
+            task = self.loop.create_task(self._run_host_call(rec[1], call))
+            self._host_calls[rec[1]] = task
+            return
         ex = self._exchanges.get(rec[1])
         if ex is None:
             return
@@ -540,6 +548,42 @@ class Isolate:
         for piece in _split(chunk):
             self._queue([Event.BODY_CHUNK, ex.rid, piece])
 
+    async def _run_host_call(self, call_id: int, call: HostCall) -> None:
+        """Run one host op; its result (or error) goes back to JS in the next batch."""
+        try:
+            op = self.spec.host_ops.get(call.op)
+            if op is None:
+                raise HostError("TypeError", f"{call.op} is not available to this worker.")
+            value, data = await op(call)
+            if data is not None and len(data) > CHUNK_MAX:
+                raise HostError("RangeError", f"{call.op}: result too large for one piece")
+            event: list[Any] = [Event.HOST_RESULT, call_id, 1, value, data]
+        except HostError as exc:
+            event = [
+                Event.HOST_RESULT,
+                call_id,
+                0,
+                {"name": exc.name, "message": exc.message},
+                None,
+            ]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in an op: the worker sees an Error, we log it
+            self._log(
+                self.spec.name, "error", call.request_id, f"host op {call.op} failed: {exc!r}"
+            )
+            event = [
+                Event.HOST_RESULT,
+                call_id,
+                0,
+                {"name": "Error", "message": "internal error"},
+                None,
+            ]
+        finally:
+            self._host_calls.pop(call_id, None)
+        if not self.dead:
+            self._queue(event)
+
     def _fire_timer(self, timer_id: int) -> None:
         if self._timers.pop(timer_id, None) is not None and not self.dead:
             self._queue([Event.TIMER, timer_id])
@@ -554,7 +598,14 @@ class Isolate:
 
     def _check_quiescent(self) -> None:
         """Nothing left that could ever wake JS: requests still waiting will never finish."""
-        if self.dead or self._outstanding or self._events or self._timers or not self._exchanges:
+        if (
+            self.dead
+            or self._outstanding
+            or self._events
+            or self._timers
+            or self._host_calls
+            or not self._exchanges
+        ):
             return
         for ex in list(self._exchanges.values()):
             if ex.body_task is not None or (ex.body_iter is not None and not ex.head.done()):
@@ -623,6 +674,9 @@ class Isolate:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        for task in self._host_calls.values():
+            task.cancel()
+        self._host_calls.clear()
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
@@ -643,7 +697,14 @@ class Isolate:
             self._retire("canceled", "The worker was stopped.")
 
 
+def _host_failure(call_id: int, name: str, message: str) -> list[Any]:
+    return [Event.HOST_RESULT, call_id, 0, {"name": name, "message": message}, None]
+
+
 def _binary_of(ev: list[Any]) -> bytes | None:
+    if ev[0] == Event.HOST_RESULT:
+        result: bytes | None = ev[4]
+        return result
     if ev[0] == Event.REQUEST and ev[5] == RequestBodyMode.INLINE:
         data: bytes = ev[6]
         return data
@@ -656,6 +717,8 @@ def _binary_of(ev: list[Any]) -> bytes | None:
 def _place(ev: list[Any], offset: int, length: int) -> list[Any]:
     if ev[0] == Event.REQUEST:
         return [*ev[:6], offset, length]
+    if ev[0] == Event.HOST_RESULT:
+        return [*ev[:4], offset, length]
     return [ev[0], ev[1], offset, length]
 
 

@@ -18,6 +18,9 @@ class Event(IntEnum):
     CREDIT = 7  # rid, chunks the host can take
     CANCEL = 8  # rid, reason: the client went away; waitUntil work goes on
     FORGET = 9  # rid: drop the request's state (its waitUntil time is up)
+    # call id, ok (1/0), value | {name, message}, then staging offset and length of the
+    # result's bytes, or null when it has none
+    HOST_RESULT = 10
 
 
 class Message(IntEnum):
@@ -35,6 +38,7 @@ class Message(IntEnum):
     TIMER_CLEAR = 8  # timer id
     BODY_PULL = 9  # rid
     DONE = 10  # rid: response sent and every waitUntil promise settled
+    HOST_CALL = 11  # call id, rid, op, args, blob index | null
 
 
 class BodyKind(IntEnum):

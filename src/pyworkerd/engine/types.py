@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from pyworkerd.engine.hostops import HostOp, runtime_ops
 
 __all__ = [
     "HostRequest",
@@ -48,6 +50,8 @@ class WorkerSpec:
     cpu_ms: int | None = 30_000
     # How long waitUntil work may run after the response (workerd: about 30 s).
     wait_until_s: float = 30.0
+    # The host operations this worker's JS may call (the runtime's, plus its bindings').
+    host_ops: Mapping[str, HostOp] = field(default_factory=runtime_ops)
 
 
 @dataclass

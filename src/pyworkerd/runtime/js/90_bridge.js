@@ -19,10 +19,10 @@ const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapProtot
 
 // Event codes, Python -> JS (engine/protocol.py mirrors these).
 const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
-  E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9;
+  E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9, E_HOST_RESULT = 10;
 // Message codes, JS -> Python.
 const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
-  M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10;
+  M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10, M_HOST_CALL = 11;
 // Body kinds in M_HEAD.
 const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
 // Request body modes in E_REQUEST.
@@ -81,10 +81,43 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   }
 
   // -- host calls used by other runtime files
+  // Host calls: call(op, args, bytes?) -> Promise<[value, Uint8Array | null]>.
+  const hostCalls = new MapCtor();
+  let nextCallId = 1;
   internals.host = {
     timerSet(id, ms) { emit([M_TIMER_SET, id, ms]); },
     timerClear(id) { emit([M_TIMER_CLEAR, id]); },
+    call(op, args, bytes) {
+      const id = nextCallId++;
+      const payload = bytes === undefined || bytes === null ? null : blob(TypedArrayPrototypeSlice(bytes));
+      emit([M_HOST_CALL, id, internals.currentRequest, op, args === undefined ? null : args, payload]);
+      return new PromiseCtor((resolve, reject) => {
+        MapPrototypeSet(hostCalls, id, { resolve, reject });
+      });
+    },
   };
+
+  function hostError(info) {
+    const { name, message } = info;
+    if (name === "TypeError") return new TypeErrorCtor(message);
+    if (name === "RangeError") return new RangeError(message);
+    if (name === "SyntaxError") return new SyntaxError(message);
+    if (name === "Error") return new ErrorCtor(message);
+    return new DOMException(message, name);
+  }
+
+  function settleHostCall(ev) {
+    const call = MapPrototypeGet(hostCalls, ev[1]);
+    if (call === undefined) return;
+    MapPrototypeDelete(hostCalls, ev[1]);
+    if (ev[2] !== 1) {
+      call.reject(hostError(ev[3]));
+      return;
+    }
+    const bytes = ev[4] === null ? null
+      : TypedArrayPrototypeSlice(stagingBytes, ev[4], ev[4] + ev[5]);
+    call.resolve([ev[3], bytes]);
+  }
   internals.logSink = (level, text) => { emit([M_LOG, level, internals.currentRequest, text]); };
   internals.reportError = (err) => {
     const info = errorInfo(err);
@@ -274,6 +307,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     const kind = ev[0];
     if (kind === E_REQUEST) { startRequest(ev); return; }
     if (kind === E_TIMER) { internals.fireTimer(ev[1]); return; }
+    if (kind === E_HOST_RESULT) { settleHostCall(ev); return; }
     const st = MapPrototypeGet(requests, ev[1]);
     if (st === undefined) return;
     if (kind === E_BODY_CHUNK) {
