@@ -11,6 +11,8 @@ outbound fetch …) and those of the bindings it was given.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +57,9 @@ def runtime_op(name: str) -> Callable[[HostOp], HostOp]:
 
 
 def runtime_ops() -> Mapping[str, HostOp]:
-    """The runtime's ops, registered by the modules that define them."""
-    import pyworkerd.runtime.crypto  # noqa: F401  (registers its ops)
+    """The runtime's ops: every Python module of `pyworkerd.runtime` registers its own."""
+    import pyworkerd.runtime
 
+    for module in pkgutil.iter_modules(pyworkerd.runtime.__path__):
+        importlib.import_module(f"pyworkerd.runtime.{module.name}")
     return _RUNTIME_OPS

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -39,6 +40,8 @@ from pyworkerd.engine.types import (
 __all__ = ["Isolate", "NotStarted"]
 
 STAGING_SIZE = 1 << 20  # must match 90_bridge.js
+ENTROPY_BYTES = 32  # fresh os.urandom bytes at the end of staging for every batch
+STAGING_ROOM = STAGING_SIZE - ENTROPY_BYTES
 INLINE_BODY_MAX = 256 * 1024
 CHUNK_MAX = 256 * 1024
 INITIAL_CREDIT = 8  # must match 90_bridge.js
@@ -287,7 +290,7 @@ class Isolate:
         for i, ev in enumerate(events):
             data = _binary_of(ev)
             if data is not None:
-                if offset + len(data) > STAGING_SIZE:
+                if offset + len(data) > STAGING_ROOM:
                     self._events = events[i:]
                     break
                 self._staging[offset : offset + len(data)] = data
@@ -306,7 +309,9 @@ class Isolate:
         # [seq, event, event, ...]: JS records (seq, index) before handling each event.
         text = json.dumps([seq, *send], separators=(",", ":")).encode()
         control = self._control
-        if offset + len(text) <= STAGING_SIZE:
+        # Entropy for the runtime's CSPRNG (crypto.getRandomValues), reseeded per batch.
+        self._staging[STAGING_ROOM:STAGING_SIZE] = os.urandom(ENTROPY_BYTES)
+        if offset + len(text) <= STAGING_ROOM:
             # The usual way: the batch's JSON follows the binary payloads in staging.
             self._staging[offset : offset + len(text)] = text
             control[2], control[3] = offset, len(text)

@@ -336,6 +336,8 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
 
   function batch() {
     drainExpected = true;
+    // Fresh entropy from the host (os.urandom) for the runtime's CSPRNG.
+    if (internals.reseed) internals.reseed(TypedArrayPrototypeSlice(stagingBytes, STAGING_SIZE - 32));
     const length = control[3];
     const events = JSONParse(length === 0 ? this
       : internals.latin1Decode(stagingBytes, control[2], control[2] + length));
