@@ -265,3 +265,37 @@ def test_host_calls_crypto_digest_runs_in_python(tmp_path: Path) -> None:
     ):
         assert out[name] == hashlib.new(algo, body).hexdigest()
     assert out["error"] == 'NotSupportedError: Unrecognized name "SHA-3".'
+
+
+ISOLATION_JS = """
+let topLevel;
+try { setTimeout(() => {}, 1); topLevel = "allowed"; } catch (e) { topLevel = e.message; }
+
+export default {
+  async fetch() {
+    const out = { topLevel };
+    try { eval("1 + 1"); out.eval = "allowed"; } catch (e) { out.eval = `${e.name}: ${e.message}`; }
+    try { new Function("return 1")(); out.fn = "allowed"; } catch (e) { out.fn = `${e.name}: ${e.message}`; }
+    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    try { new WebAssembly.Module(bytes); out.wasm = "allowed"; } catch (e) { out.wasm = `${e.name}: ${e.message}`; }
+    try { await WebAssembly.instantiate(bytes); out.wasmAsync = "allowed"; } catch (e) { out.wasmAsync = e.name; }
+    out.timerInRequest = await new Promise((resolve) => setTimeout(() => resolve("fired"), 1));
+    return Response.json(out);
+  },
+};
+"""
+
+
+def test_isolation_rules_match_workerd(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"src/index.js": ISOLATION_JS}, {})
+    with running_server(root) as srv:
+        out = request(srv.url, "/").json()
+    assert out == {
+        "topLevel": "Some functionality, such as asynchronous I/O, timeouts, and generating random "
+        "values, can only be performed while handling a request.",
+        "eval": "EvalError: Code generation from strings disallowed for this context",
+        "fn": "EvalError: Code generation from strings disallowed for this context",
+        "wasm": "CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder",
+        "wasmAsync": "CompileError",
+        "timerInRequest": "fired",
+    }

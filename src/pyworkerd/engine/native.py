@@ -18,6 +18,7 @@ from typing import Any
 
 from py_mini_racer import _context as _ctx_module
 from py_mini_racer import _mini_racer as _mr_module
+from py_mini_racer import init_mini_racer
 from py_mini_racer._exc import (
     JSEvalException,
     JSOOMException,
@@ -69,6 +70,15 @@ def check_native_contract() -> None:
         raise RuntimeError("pyworkerd's engine cannot use this mini-racer: " + "; ".join(problems))
 
 
+# V8 flags for every isolate of the process: eval() and new Function() are refused, as on
+# workerd ("Code generation from strings disallowed for this context").
+V8_FLAGS = ("--single-threaded", "--disallow-code-generation-from-strings")
+
+
+def _init_v8() -> None:
+    init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+
+
 class NativeContext:
     """One V8 isolate (mini-racer context) running JS on its own thread.
 
@@ -77,6 +87,7 @@ class NativeContext:
     """
 
     def __init__(self, heap_limit_bytes: int | None = None) -> None:
+        _init_v8()
         self._maker = _mr_module._make_context(asyncio.get_running_loop())
         self._c = self._maker.__enter__()
         self._dll = self._c._dll

@@ -19,6 +19,7 @@ function schedule(fn, ms, args, interval) {
   if (typeof fn !== "function") {
     throw new TypeErrorCtor("Failed to execute 'setTimeout': parameter 1 is not of type 'Function'.");
   }
+  internals.assertInRequest();
   const id = nextId++;
   const timer = { fn, args, interval, ms: clampDelay(ms), rid: internals.currentRequest };
   MapPrototypeSet(active, id, timer);

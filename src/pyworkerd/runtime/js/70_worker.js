@@ -120,9 +120,52 @@ internals.loadWorker = (moduleFn, config) => {
   workerState.env = env;
   workerState.name = config.name;
   const module = { exports: {} };
-  ReflectApply(moduleFn, module.exports, [module, module.exports, makeRequire(loadExtraModules(config.modules || {}))]);
+  const require = makeRequire(loadExtraModules(config.modules || {}));
+  lockDownWebAssembly();
+  internals.atTopLevel = true;
+  try {
+    ReflectApply(moduleFn, module.exports, [module, module.exports, require]);
+  } finally {
+    internals.atTopLevel = false;
+  }
   workerState.exports = module.exports;
 };
+
+// workerd's rule: the worker's top level runs once, outside any request, so it may not
+// start I/O, timers or make random values. Runtime files call this before doing so.
+const TOP_LEVEL_MESSAGE = "Some functionality, such as asynchronous I/O, timeouts, and " +
+  "generating random values, can only be performed while handling a request.";
+internals.atTopLevel = false;
+internals.assertInRequest = () => {
+  if (internals.atTopLevel) throw new ErrorCtor(TOP_LEVEL_MESSAGE);
+};
+
+// Wasm comes in as modules the bundler found (compiled above); like workerd, a worker may
+// not compile Wasm from bytes it made itself. (eval and new Function are refused by V8's
+// --disallow-code-generation-from-strings, set by the engine.)
+function lockDownWebAssembly() {
+  const wasm = globalThis.WebAssembly;
+  if (!wasm) return;
+  const refuse = (name) => {
+    const error = new wasm.CompileError(`WebAssembly.${name}(): Wasm code generation disallowed by embedder`);
+    return error;
+  };
+  const OriginalModule = wasm.Module;
+  const originalInstantiate = wasm.instantiate;
+  function Module() { throw refuse("Module"); }
+  Module.prototype = OriginalModule.prototype;
+  Module.exports = OriginalModule.exports;
+  Module.imports = OriginalModule.imports;
+  Module.customSections = OriginalModule.customSections;
+  wasm.Module = Module;
+  wasm.compile = function compile() { return PromiseCtor.reject(refuse("compile")); };
+  wasm.compileStreaming = function compileStreaming() { return PromiseCtor.reject(refuse("compileStreaming")); };
+  wasm.instantiateStreaming = function instantiateStreaming() { return PromiseCtor.reject(refuse("instantiateStreaming")); };
+  wasm.instantiate = function instantiate(source, imports) {
+    if (source instanceof OriginalModule) return ReflectApply(originalInstantiate, wasm, [source, imports]);
+    return PromiseCtor.reject(refuse("instantiate"));
+  };
+}
 
 function isClass(value, base) {
   return typeof value === "function" && value.prototype instanceof base;

@@ -88,6 +88,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     timerSet(id, ms) { emit([M_TIMER_SET, id, ms]); },
     timerClear(id) { emit([M_TIMER_CLEAR, id]); },
     call(op, args, bytes) {
+      internals.assertInRequest();
       const id = nextCallId++;
       const payload = bytes === undefined || bytes === null ? null : blob(TypedArrayPrototypeSlice(bytes));
       emit([M_HOST_CALL, id, internals.currentRequest, op, args === undefined ? null : args, payload]);
