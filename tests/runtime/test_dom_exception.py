@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -142,12 +141,13 @@ def test_webidl_messages(run_internal_js: Callable[..., Any]) -> None:
     got = run_internal_js(
         """
         const w = internals.webidl;
-        return globalThis.__E.map((expr) => {
-          try { (0, eval)('(w) => ' + expr)(w); return ['no throw']; }
+        return globalThis.__E.map((check) => {
+          try { check(w); return ['no throw']; }
           catch (e) { return [e.name, e.message]; }
         });
         """,
-        "globalThis.__E = " + json.dumps([expr for expr, _ in WEBIDL_ERRORS]),
+        # Compiled by the embedder: a worker's eval() is refused, as on workerd.
+        "globalThis.__E = [" + ", ".join(f"(w) => {expr}" for expr, _ in WEBIDL_ERRORS) + "]",
     )
     assert got == [want for _, want in WEBIDL_ERRORS]
 
