@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import load_cached, store_cached
 from .errors import BundleError, EsbuildUnavailableError, Message
 from .esbuild import ESBUILD_VERSION, EsbuildBinary, esbuild_version, locate_esbuild
 from .rules import (
@@ -562,6 +563,10 @@ def bundle(
         keep_names=keep_names,
         esbuild=esbuild,
     )
+    cached = _cached(job)
+    if cached is not None:
+        job.close()
+        return cached
     try:
         argv = job.command
         while True:  # at most twice: see _Job
@@ -578,7 +583,7 @@ def bundle(
                 raise _cannot_start(job, exc) from None
             result = job.finish(proc.returncode, proc.stderr)
             if isinstance(result, Bundle):
-                return result
+                return _remember(job, result)
             argv = result
     finally:
         job.close()
@@ -622,16 +627,55 @@ async def bundle_async(
         keep_names=keep_names,
         esbuild=esbuild,
     )
+    cached = await asyncio.to_thread(_cached, job)
+    if cached is not None:
+        job.close()
+        return cached
     try:
         argv = job.command
         while True:  # at most twice: see _Job
             returncode, stderr = await _run_async(job, argv)
             result = await asyncio.to_thread(job.finish, returncode, stderr)
             if isinstance(result, Bundle):
-                return result
+                return await asyncio.to_thread(_remember, job, result)
             argv = result
     finally:
         job.close()
+
+
+def _cache_key(job: _Job) -> list[str]:
+    """What shapes a build: esbuild itself and its command line (minus the temp folder)."""
+    tmp = job.tmp.name
+    return [
+        job.esbuild.version,
+        str(job.esbuild.path),
+        str(job.cwd),
+        *(arg.replace(tmp, "<tmp>") for arg in job.argv),
+        *job.rule_externals,
+    ]
+
+
+def _cached(job: _Job) -> Bundle | None:
+    hit = load_cached(_cache_key(job))
+    if hit is None:
+        return None
+    modules = {
+        spec: Module(kind, data, path) for spec, (kind, data, path) in hit["modules"].items()
+    }
+    return Bundle(hit["script"], hit["sourcemap"], modules, hit["inputs"], hit["warnings"])
+
+
+def _remember(job: _Job, built: Bundle) -> Bundle:
+    store_cached(
+        _cache_key(job),
+        script=built.script,
+        sourcemap=built.sourcemap,
+        modules={spec: (m.kind, m.data, m.path) for spec, m in built.modules.items()},
+        inputs=built.inputs,
+        warnings=built.warnings,
+        root=job.project_dir,
+    )
+    return built
 
 
 async def _run_async(job: _Job, argv: list[str]) -> tuple[int, bytes]:
