@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,16 +88,20 @@ def test_runaway_is_stopped_and_others_keep_being_served(
     server: RunningServer, path: str, message: str, outcome: str
 ) -> None:
     start_line = server.line_count()
+    replies: list[Any] = []
+    runaway = threading.Thread(target=lambda: replies.append(request(server.url, path, timeout=30)))
+    began = time.monotonic()
+    runaway.start()
+    time.sleep(0.03)  # the runaway is running: everything from now on must be served
     with Background(server.url) as background:
-        time.sleep(0.1)
-        began = time.monotonic()
-        reply = request(server.url, path, timeout=30)
+        runaway.join(30)
         elapsed = time.monotonic() - began
         time.sleep(0.2)
+    (reply,) = replies
     assert reply.status == 503
     assert "1102" in reply.text and message in reply.text
     assert elapsed < 10
-    # every background request succeeded, including those sent while the runaway ran
+    # every request sent while the runaway ran (and after) succeeded
     assert background.statuses and set(background.statuses) == {200}
     server.wait_for_output(rf"{message}.*outcome: {outcome}", start=start_line)
     assert request(server.url, "/ok").text == "ok"
