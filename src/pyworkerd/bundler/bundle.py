@@ -28,8 +28,9 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .cache import load_cached, store_cached
 from .errors import BundleError, EsbuildUnavailableError, Message
@@ -518,24 +519,25 @@ def _cannot_start(job: _Job, exc: OSError) -> EsbuildUnavailableError:
     )
 
 
-def bundle(
-    entry: Path,
-    *,
-    project_dir: Path,
-    rules: Iterable[RuleLike | Mapping[str, Any] | Rule] = (),
-    define: Mapping[str, str] | None = None,
-    alias: Mapping[str, str] | None = None,
-    minify: bool = False,
-    no_bundle: bool = False,
-    external: Iterable[str] = (),
-    conditions: Sequence[str] = DEFAULT_CONDITIONS,
-    script_name: str = "worker.js",
-    jsx_factory: str | None = None,
-    jsx_fragment: str | None = None,
-    tsconfig: Path | None = None,
-    keep_names: bool = True,
-    esbuild: Path | None = None,
-) -> Bundle:
+class BuildSettings(TypedDict, total=False):
+    """What :func:`bundle` and :func:`bundle_async` take besides the entry and project."""
+
+    rules: Iterable[RuleLike | Mapping[str, Any] | Rule]
+    define: Mapping[str, str] | None
+    alias: Mapping[str, str] | None
+    minify: bool
+    no_bundle: bool
+    external: Iterable[str]
+    conditions: Sequence[str]
+    script_name: str
+    jsx_factory: str | None
+    jsx_fragment: str | None
+    tsconfig: Path | None
+    keep_names: bool
+    esbuild: Path | None
+
+
+def bundle(entry: Path, *, project_dir: Path, **settings: Unpack[BuildSettings]) -> Bundle:
     """Build ``entry`` (relative to ``project_dir`` or absolute) into a :class:`Bundle`.
 
     ``rules``, ``define``, ``alias``, ``minify``, ``no_bundle``, ``jsx_factory``,
@@ -546,23 +548,7 @@ def bundle(
     lookup. Raises :class:`BundleError` when the code does not build and
     :class:`EsbuildUnavailableError` when there is no esbuild to build it with.
     """
-    job = _prepare(
-        entry,
-        project_dir=project_dir,
-        rules=rules,
-        define=define,
-        alias=alias,
-        minify=minify,
-        no_bundle=no_bundle,
-        external=external,
-        conditions=conditions,
-        script_name=script_name,
-        jsx_factory=jsx_factory,
-        jsx_fragment=jsx_fragment,
-        tsconfig=tsconfig,
-        keep_names=keep_names,
-        esbuild=esbuild,
-    )
+    job = _prepare(entry, project_dir=project_dir, **settings)
     cached = _cached(job)
     if cached is not None:
         job.close()
@@ -590,43 +576,11 @@ def bundle(
 
 
 async def bundle_async(
-    entry: Path,
-    *,
-    project_dir: Path,
-    rules: Iterable[RuleLike | Mapping[str, Any] | Rule] = (),
-    define: Mapping[str, str] | None = None,
-    alias: Mapping[str, str] | None = None,
-    minify: bool = False,
-    no_bundle: bool = False,
-    external: Iterable[str] = (),
-    conditions: Sequence[str] = DEFAULT_CONDITIONS,
-    script_name: str = "worker.js",
-    jsx_factory: str | None = None,
-    jsx_fragment: str | None = None,
-    tsconfig: Path | None = None,
-    keep_names: bool = True,
-    esbuild: Path | None = None,
+    entry: Path, *, project_dir: Path, **settings: Unpack[BuildSettings]
 ) -> Bundle:
     """:func:`bundle` without blocking the event loop (a first-time esbuild fetch and the
     reading of the output run in a worker thread; esbuild runs as an asyncio subprocess)."""
-    job = await asyncio.to_thread(
-        _prepare,
-        entry,
-        project_dir=project_dir,
-        rules=rules,
-        define=define,
-        alias=alias,
-        minify=minify,
-        no_bundle=no_bundle,
-        external=external,
-        conditions=conditions,
-        script_name=script_name,
-        jsx_factory=jsx_factory,
-        jsx_fragment=jsx_fragment,
-        tsconfig=tsconfig,
-        keep_names=keep_names,
-        esbuild=esbuild,
-    )
+    job = await asyncio.to_thread(partial(_prepare, entry, project_dir=project_dir, **settings))
     cached = await asyncio.to_thread(_cached, job)
     if cached is not None:
         job.close()
