@@ -32,6 +32,7 @@ from pyworkerd.engine.types import (
     HostResponse,
     LogSink,
     Outcome,
+    WebSocketLink,
     WorkerFailure,
     WorkerLoadError,
     WorkerSpec,
@@ -129,6 +130,7 @@ class Isolate:
         self._drain_queued = False
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._host_calls: dict[int, asyncio.Task[None]] = {}
+        self._websockets: dict[int, WebSocketLink] = {}
         self._watchdog: asyncio.TimerHandle | None = None
         self._sweeper: asyncio.TimerHandle | None = None
 
@@ -433,6 +435,17 @@ class Isolate:
             task = self.loop.create_task(self._run_host_call(rec[1], call))
             self._host_calls[rec[1]] = task
             return
+        if code == Message.WS_SEND:
+            link = self._websockets.get(rec[1])
+            if link is not None:
+                link.outgoing.put_nowait(rec[3] if rec[2] == 0 else blobs[rec[3]])
+            return
+        if code == Message.WS_CLOSE:
+            # The worker closed: the connection ends, and its own "close" event follows.
+            link = self._websockets.get(rec[1])
+            if link is not None:
+                link.close(rec[2], rec[3])
+            return
         ex = self._exchanges.get(rec[1])
         if ex is None:
             return
@@ -481,10 +494,30 @@ class Isolate:
         else:
             body = None
         length = rec[7] if kind == BodyKind.STREAM and len(rec) > 7 else None
+        link = self._open_websocket(rec[8], ex.rid) if len(rec) > 8 else None
         if not ex.head.done():
-            ex.head.set_result(HostResponse(status, status_text, headers, body, length))
-        if kind != BodyKind.STREAM:
+            ex.head.set_result(HostResponse(status, status_text, headers, body, length, link))
+        if kind != BodyKind.STREAM and link is None:
             self._response_sent(ex)
+
+    def _open_websocket(self, wsid: int, rid: int) -> WebSocketLink:
+        def send(data: str | bytes) -> None:
+            if not self.dead:
+                if isinstance(data, str):
+                    self._queue([Event.WS_MESSAGE, wsid, 0, data])
+                else:
+                    self._queue([Event.WS_MESSAGE, wsid, 1, data])
+
+        def close(code: int, reason: str) -> None:
+            """Either side closed: end the connection and tell the worker."""
+            if self._websockets.pop(wsid, None) is not None:
+                link.outgoing.put_nowait((code, reason))
+                if not self.dead:
+                    self._queue([Event.WS_CLOSE, wsid, code, reason, code != 1006, rid])
+
+        link = WebSocketLink(send, close)
+        self._websockets[wsid] = link
+        return link
 
     def _response_sent(self, ex: _Exchange) -> None:
         """From here on only waitUntil work keeps the request alive, and only so long.
@@ -609,6 +642,7 @@ class Isolate:
             or self._events
             or self._timers
             or self._host_calls
+            or self._websockets
             or not self._exchanges
         ):
             return
@@ -682,6 +716,9 @@ class Isolate:
         for task in self._host_calls.values():
             task.cancel()
         self._host_calls.clear()
+        for link in self._websockets.values():
+            link.outgoing.put_nowait((1011, message))
+        self._websockets.clear()
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
@@ -707,6 +744,9 @@ def _host_failure(call_id: int, name: str, message: str) -> list[Any]:
 
 
 def _binary_of(ev: list[Any]) -> bytes | None:
+    if ev[0] == Event.WS_MESSAGE and ev[2] == 1:
+        frame: bytes = ev[3]
+        return frame
     if ev[0] == Event.HOST_RESULT:
         result: bytes | None = ev[4]
         return result
@@ -724,6 +764,8 @@ def _place(ev: list[Any], offset: int, length: int) -> list[Any]:
         return [*ev[:6], offset, length]
     if ev[0] == Event.HOST_RESULT:
         return [*ev[:4], offset, length]
+    if ev[0] == Event.WS_MESSAGE:
+        return [ev[0], ev[1], 1, offset, length]
     return [ev[0], ev[1], offset, length]
 
 

@@ -21,13 +21,16 @@ class Event(IntEnum):
     # call id, ok (1/0), value | {name, message}, then staging offset and length of the
     # result's bytes, or null when it has none
     HOST_RESULT = 10
+    WS_MESSAGE = 11  # socket id, 0, text | socket id, 1, staging offset, length
+    WS_CLOSE = 12  # socket id, code, reason, wasClean, rid
 
 
 class Message(IntEnum):
     """JS -> Python messages returned by a drain."""
 
     # rid, status, statusText, headers(flat), body kind, body | blob index | null,
-    # and for streams the length they are known to deliver (or null)
+    # for streams the length they are known to deliver (or null), and for a 101 the id of
+    # the WebSocket whose other end the host now holds
     HEAD = 1
     CHUNK = 2  # rid, blob index
     END = 3  # rid
@@ -39,6 +42,8 @@ class Message(IntEnum):
     BODY_PULL = 9  # rid
     DONE = 10  # rid: response sent and every waitUntil promise settled
     HOST_CALL = 11  # call id, rid, op, args, blob index | null
+    WS_SEND = 12  # socket id, 0, text | socket id, 1, blob index
+    WS_CLOSE = 13  # socket id, code, reason
 
 
 class BodyKind(IntEnum):

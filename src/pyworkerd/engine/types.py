@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,6 +17,7 @@ __all__ = [
     "WorkerFailure",
     "WorkerLoadError",
     "WorkerModule",
+    "WebSocketLink",
     "WorkerSpec",
 ]
 
@@ -70,6 +72,23 @@ class HostResponse:
     body: ResponseBody
     # For a streamed body: the byte count it is known to deliver, else None (chunked).
     length: int | None = None
+    # For a 101 with a WebSocket: the worker's end of the connection.
+    websocket: WebSocketLink | None = None
+
+
+class WebSocketLink:
+    """The host's end of a WebSocket whose other end the worker holds.
+
+    `send`/`close` reach the worker as "message"/"close" events; what the worker sends
+    comes out of `outgoing` as str, bytes, or a `(code, reason)` close.
+    """
+
+    def __init__(
+        self, send: Callable[[str | bytes], None], close: Callable[[int, str], None]
+    ) -> None:
+        self.send = send
+        self.close = close
+        self.outgoing: asyncio.Queue[str | bytes | tuple[int, str]] = asyncio.Queue()
 
 
 class WorkerFailure(Exception):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pyworkerd.engine.types import HostRequest, HostResponse, WorkerFailure
+from pyworkerd.engine.types import HostRequest, HostResponse, WebSocketLink, WorkerFailure
 from pyworkerd.server.errors import ErrorPage, failure_page, front_end_error, load_error_page
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
@@ -25,6 +25,11 @@ __all__ = ["FrontEnd", "Limits"]
 # Bodies up to this size are read whole before the worker starts (one bridge crossing).
 READ_WHOLE_MAX = 256 * 1024
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_HTTP_SCHEMES = {"ws": "http", "wss": "https"}
+WEBSOCKET_WITHOUT_UPGRADE = (
+    "Worker tried to return a WebSocket in a response to a request which did not contain the "
+    'header "Upgrade: websocket".'
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,8 @@ class FrontEnd:
         return None
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
-        if scope.proto != "http":
-            proto.close(1003)
+        if scope.proto == "ws":
+            await self._serve_websocket(scope, proto)
             return
         self.inflight += 1
         try:
@@ -96,13 +101,9 @@ class FrontEnd:
         worker = self.router.route(scope)
         if worker is None:
             return self._send_page(proto, front_end_error(404, "No worker serves this host.")), "ok"
-        flat: list[str] = []
-        content_length = -1
-        for name, value in raw_headers:
-            flat.append(name)
-            flat.append(value)
-            if name == "content-length":
-                content_length = int(value) if value.isdigit() else -1
+        flat = _flatten(raw_headers)
+        length = scope.headers.get("content-length") or ""
+        content_length = int(length) if length.isdigit() else -1
         body: bytes | AsyncIterator[bytes] | None = None
         if scope.method not in ("GET", "HEAD"):
             if content_length > self.limits.max_body_bytes:
@@ -120,6 +121,41 @@ class FrontEnd:
             return self._send_page(proto, load_error_page(worker.name, str(exc))), "exception"
         return await self._send_response(proto, response), "ok"
 
+    async def _serve_websocket(self, scope: Any, proto: Any) -> None:
+        """An upgrade request: the worker answers 101 with a WebSocket, or anything else."""
+        worker = self.router.route(scope)
+        if worker is None:
+            proto.close(404)
+            return
+        request = HostRequest("GET", self._url(scope), _flatten(scope.headers.items()), None)
+        try:
+            response, _done = await worker.fetch(request)
+        except (WorkerFailure, RuntimeError) as exc:
+            self.printer.error(f"WebSocket upgrade failed: {exc}")
+            proto.close(500)
+            return
+        link = response.websocket
+        if response.status != 101 or link is None:
+            proto.close(response.status)
+            return
+        transport = await proto.accept()
+        from_client = asyncio.ensure_future(_client_to_worker(transport, link))
+        item: str | bytes | tuple[int, str] = (1006, "")
+        try:
+            while True:
+                item = await link.outgoing.get()
+                if isinstance(item, tuple):
+                    break
+                if isinstance(item, str):
+                    await transport.send_str(item)
+                else:
+                    await transport.send_bytes(item)
+        except Exception:  # the client went away
+            link.close(1006, "")
+        finally:
+            from_client.cancel()
+            proto.close(item[0] if isinstance(item, tuple) else 1006)
+
     def _check_limits(self, scope: Any, headers: list[tuple[str, str]]) -> ErrorPage | None:
         url_len = len(scope.path) + len(scope.query_string)
         if url_len > self.limits.max_url_bytes:
@@ -134,7 +170,8 @@ class FrontEnd:
         # RSGI hands over a percent-decoded path: encode it again for the URL.
         path = quote(scope.path, safe=_PATH_SAFE)
         qs = scope.query_string
-        return f"{scope.scheme}://{host}{path}" + (f"?{qs}" if qs else "")
+        scheme = _HTTP_SCHEMES.get(scope.scheme, scope.scheme)  # a worker sees http(s)
+        return f"{scheme}://{host}{path}" + (f"?{qs}" if qs else "")
 
     async def _stream_request(self, proto: Any) -> AsyncIterator[bytes]:
         received = 0
@@ -146,6 +183,9 @@ class FrontEnd:
                 yield bytes(chunk)
 
     async def _send_response(self, proto: Any, response: HostResponse) -> int:
+        if response.websocket is not None:
+            response.websocket.close(1011, "")
+            return self._send_page(proto, front_end_error(500, WEBSOCKET_WITHOUT_UPGRADE))
         status, body = response.status, response.body
         # The runtime decides the framing, as workerd does: a worker's own Content-Length
         # is dropped; a known length is sent, anything else streams chunked.
@@ -193,6 +233,28 @@ class FrontEnd:
     def _send_page(proto: Any, page: ErrorPage) -> int:
         proto.response_str(page.status, page.headers, page.body)
         return page.status
+
+
+def _flatten(headers: list[tuple[str, str]]) -> list[str]:
+    flat: list[str] = []
+    for name, value in headers:
+        flat.append(name)
+        flat.append(value)
+    return flat
+
+
+async def _client_to_worker(transport: Any, link: WebSocketLink) -> None:
+    """Frames from the client become "message" events; its close, a "close" event."""
+    while True:
+        try:
+            message = await transport.receive()
+        except Exception:
+            link.close(1006, "")
+            return
+        if message.kind == 0:  # close
+            link.close(1000, "")
+            return
+        link.send(message.data)
 
 
 async def _aclose(body: Any) -> None:

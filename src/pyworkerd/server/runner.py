@@ -128,7 +128,7 @@ async def run(options: ServeOptions) -> int:
         port=port,
         interface=Interfaces.RSGI,
         log_enabled=bool(os.environ.get("PYWORKERD_DEBUG_GRANIAN")),
-        websockets=False,
+        websockets=True,
         backlog=1024,
         http1_settings=HTTP1Settings(max_buffer_size=512 * 1024),
     )

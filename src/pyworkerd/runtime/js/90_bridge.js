@@ -19,10 +19,12 @@ const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapProtot
 
 // Event codes, Python -> JS (engine/protocol.py mirrors these).
 const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
-  E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9, E_HOST_RESULT = 10;
+  E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9, E_HOST_RESULT = 10, E_WS_MESSAGE = 11,
+  E_WS_CLOSE = 12;
 // Message codes, JS -> Python.
 const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
-  M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10, M_HOST_CALL = 11;
+  M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10, M_HOST_CALL = 11,
+  M_WS_SEND = 12, M_WS_CLOSE = 13;
 // Body kinds in M_HEAD.
 const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
 // Request body modes in E_REQUEST.
@@ -178,7 +180,18 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     }
     st.responded = true;
     const body = parts.body;
-    if (body === null || body === undefined) {
+    if (parts.webSocket) {
+      // The client end goes to the host; the request lasts until the socket closes.
+      const wsid = internals.ws.handOff(parts.webSocket, (id) => ({
+        send(data) {
+          if (typeof data === "string") emit([M_WS_SEND, id, 0, data]);
+          else emit([M_WS_SEND, id, 1, blob(data)]);
+        },
+        close(code, reason) { emit([M_WS_CLOSE, id, code, reason]); },
+      }));
+      st.webSocket = wsid;
+      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null, null, wsid]);
+    } else if (body === null || body === undefined) {
       emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null]);
       st.bodyDone = true;
     } else if (typeof body === "string") {
@@ -309,6 +322,18 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     if (kind === E_REQUEST) { startRequest(ev); return; }
     if (kind === E_TIMER) { internals.fireTimer(ev[1]); return; }
     if (kind === E_HOST_RESULT) { settleHostCall(ev); return; }
+    if (kind === E_WS_MESSAGE) {
+      // [id, 0, text] or [id, 1, offset, length] (binary in staging)
+      internals.ws.fromHost(ev[1], ev[2] === 0 ? ev[3]
+        : TypedArrayPrototypeSlice(stagingBytes, ev[3], ev[3] + ev[4]).buffer);
+      return;
+    }
+    if (kind === E_WS_CLOSE) {
+      internals.ws.closedByHost(ev[1], ev[2], ev[3], ev[4]);
+      const st = MapPrototypeGet(requests, ev[5]);
+      if (st !== undefined) { st.bodyDone = true; finishIfDone(ev[5], st); }
+      return;
+    }
     const st = MapPrototypeGet(requests, ev[1]);
     if (st === undefined) return;
     if (kind === E_BODY_CHUNK) {
