@@ -14,10 +14,10 @@ __all__ = [
     "HostResponse",
     "LogSink",
     "Outcome",
+    "WebSocketLink",
     "WorkerFailure",
     "WorkerLoadError",
     "WorkerModule",
-    "WebSocketLink",
     "WorkerSpec",
 ]
 
