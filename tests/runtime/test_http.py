@@ -582,7 +582,7 @@ def test_request_options(run_js: RunJs) -> None:
         const attempt = (f) => {
           try { f(); return null; } catch (e) { return e.name + ": " + e.message; }
         };
-        const signal = {pretend: "signal"};
+        const signal = new AbortController().signal;
         const cf = {cacheTtl: 300, nested: {a: 1}};
         const r = new Request("https://x.test/", {
           redirect: "MANUAL", cache: "no-store", cf, signal, integrity: "", duplex: "half",

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HostCall", "HostError", "HostOp", "HostResult", "runtime_ops"]
+__all__ = [
+    "HostCall",
+    "HostError",
+    "HostOp",
+    "HostResult",
+    "on_request_finished",
+    "on_shutdown",
+    "request_finished",
+    "runtime_ops",
+    "shutdown",
+]
 
 HostResult = tuple[Any, bytes | None]
 
@@ -56,10 +66,69 @@ def runtime_op(name: str) -> Callable[[HostOp], HostOp]:
     return register
 
 
-def runtime_ops() -> Mapping[str, HostOp]:
-    """The runtime's ops: every Python module of `pyworkerd.runtime` registers its own."""
-    import pyworkerd.runtime
+class _RuntimeOps(Mapping[str, HostOp]):
+    """The runtime's ops, each module imported on the first call of one of its ops.
 
-    for module in pkgutil.iter_modules(pyworkerd.runtime.__path__):
-        importlib.import_module(f"pyworkerd.runtime.{module.name}")
-    return _RUNTIME_OPS
+    An op named "fetch.start" lives in `pyworkerd.runtime.fetch`: modules with heavy
+    imports (aiohttp, cryptography) cost nothing until a worker uses them.
+    """
+
+    def __init__(self) -> None:
+        import pyworkerd.runtime
+
+        self._modules = {m.name for m in pkgutil.iter_modules(pyworkerd.runtime.__path__)}
+
+    def __getitem__(self, name: str) -> HostOp:
+        op = _RUNTIME_OPS.get(name)
+        if op is None:
+            module = name.partition(".")[0]
+            if module in self._modules:
+                importlib.import_module(f"pyworkerd.runtime.{module}")
+                op = _RUNTIME_OPS.get(name)
+        if op is None:
+            raise KeyError(name)
+        return op
+
+    def __iter__(self) -> Iterator[str]:
+        for module in sorted(self._modules):
+            importlib.import_module(f"pyworkerd.runtime.{module}")
+        return iter(dict(_RUNTIME_OPS))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_LAZY_OPS: _RuntimeOps | None = None
+
+
+def runtime_ops() -> Mapping[str, HostOp]:
+    """The runtime's ops: `pyworkerd.runtime.<module>` registers "<module>.<name>"."""
+    global _LAZY_OPS
+    if _LAZY_OPS is None:
+        _LAZY_OPS = _RuntimeOps()
+    return _LAZY_OPS
+
+
+# Hooks of the ops' modules into a request's and the server's life.
+_FINISHED: list[Callable[[str, int], None]] = []
+_SHUTDOWN: list[Callable[[], Awaitable[None]]] = []
+
+
+def on_request_finished(hook: Callable[[str, int], None]) -> None:
+    """Call `hook(worker, request_id)` once each request is over (release its resources)."""
+    _FINISHED.append(hook)
+
+
+def on_shutdown(hook: Callable[[], Awaitable[None]]) -> None:
+    """Await `hook()` when the server stops (close connection pools and the like)."""
+    _SHUTDOWN.append(hook)
+
+
+def request_finished(worker: str, request_id: int) -> None:
+    for hook in _FINISHED:
+        hook(worker, request_id)
+
+
+async def shutdown() -> None:
+    for hook in _SHUTDOWN:
+        await hook()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import time
@@ -24,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pyworkerd.engine.boot import BootedContext
-from pyworkerd.engine.hostops import HostCall, HostError
+from pyworkerd.engine.hostops import HostCall, HostError, request_finished
 from pyworkerd.engine.native import JSEvalException, JSOOMException, JSTerminatedException
 from pyworkerd.engine.protocol import BodyKind, Event, Message, RequestBodyMode
 from pyworkerd.engine.types import (
@@ -56,6 +57,10 @@ WAIT_UNTIL_EXPIRED = (
     "and have been cancelled."
 )
 STARTUP_LIMIT_S = 1.0
+
+
+# Request ids are unique in the process (host ops key their state by worker and id).
+_REQUEST_IDS = itertools.count(1)
 
 
 class NotStarted(Exception):
@@ -119,7 +124,6 @@ class Isolate:
         self.dead = False
         self.retire_reason: Outcome | None = None
         self._exchanges: dict[int, _Exchange] = {}
-        self._next_rid = 1
         self._events: list[list[Any]] = []
         self._flush_scheduled = False
         self._staging_busy = False
@@ -215,8 +219,7 @@ class Isolate:
         when the request is over (body sent and every waitUntil promise settled)."""
         if self.dead:
             raise WorkerFailure(self.retire_reason or "canceled", "Error", "isolate retired")
-        rid = self._next_rid
-        self._next_rid += 1
+        rid = next(_REQUEST_IDS)
         ex = _Exchange(rid, self.loop)
         self._exchanges[rid] = ex
         self.last_used = time.monotonic()
@@ -431,7 +434,12 @@ class Isolate:
             return
         if code == Message.HOST_CALL:
             payload = None if rec[5] is None else blobs[rec[5]]
-            call = HostCall(rec[3], rec[4], payload, self.spec.name, rec[2])
+            rid = rec[2]
+            if rid == 0 and len(self._exchanges) == 1:
+                # JS cannot tell which request a call after an `await` belongs to; with
+                # one request in flight, it is that one.
+                rid = next(iter(self._exchanges))
+            call = HostCall(rec[3], rec[4], payload, self.spec.name, rid)
             task = self.loop.create_task(self._run_host_call(rec[1], call))
             self._host_calls[rec[1]] = task
             return
@@ -628,6 +636,7 @@ class Isolate:
 
     def _finish(self, ex: _Exchange) -> None:
         self._exchanges.pop(ex.rid, None)
+        request_finished(self.spec.name, ex.rid)
         if not ex.head.done():
             ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))
         if not ex.done.done():
@@ -709,6 +718,7 @@ class Isolate:
                 ex.body_task.cancel()
             if not ex.done.done():
                 ex.done.set_result(None)
+            request_finished(self.spec.name, ex.rid)
         self._exchanges.clear()
         for handle in self._timers.values():
             handle.cancel()

@@ -23,6 +23,7 @@ from granian.http import HTTP1Settings
 from granian.server.embed import Server as GranianServer
 
 from pyworkerd.config import WorkerConfig
+from pyworkerd.engine import hostops
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.pool import IsolateBudget
 from pyworkerd.server.frontend import FrontEnd, Limits
@@ -200,6 +201,7 @@ async def _start_all(workers: list[Worker], printer: LogPrinter) -> bool:
 async def _close_all(workers: list[Worker], spares: SpareContexts) -> None:
     await asyncio.gather(*(w.close() for w in workers))
     await spares.close()
+    await hostops.shutdown()
 
 
 async def _wait_listening(ip: str, port: int, serving: asyncio.Task[None]) -> None:
