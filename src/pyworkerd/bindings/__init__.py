@@ -1,1 +1,63 @@
-"""bindings."""
+"""Bindings: what a worker reaches through `env`, one sub-package per kind (kv/, r2/, d1/ …).
+
+Each sub-package holds
+- `facade.js`, loaded into every isolate after the runtime: it registers
+  `internals.bindings[<type>] = (descriptor, name) => <the object the worker sees>`, whose
+  methods call host operations named "<kind>.<op>" with the binding's name in their args;
+- a `build(config, state) -> (descriptors, ops)` function (in its `__init__`): the
+  descriptor of each of the worker's bindings of that kind (`{"type": <type>, …}`, handed
+  to the facade) and the host ops serving them, built over the project's `StateDir`.
+The gateway (semantics, validation, Cloudflare's error messages) knows nothing of HTTP or V8.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pyworkerd.config import WorkerConfig
+from pyworkerd.engine.hostops import HostOp
+from pyworkerd.storage import StateDir
+
+__all__ = ["Bindings", "build_bindings", "facade_files"]
+
+Builder = Callable[[WorkerConfig, StateDir], tuple[dict[str, dict[str, Any]], dict[str, HostOp]]]
+
+
+@dataclass
+class Bindings:
+    """A worker's bindings: descriptors for its `env`, and the ops behind them."""
+
+    descriptors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ops: dict[str, HostOp] = field(default_factory=dict)
+
+
+def _kinds() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg)
+
+
+def build_bindings(config: WorkerConfig, state: StateDir) -> Bindings:
+    result = Bindings()
+    for kind in _kinds():
+        module = importlib.import_module(f"{__name__}.{kind}")
+        build: Builder | None = getattr(module, "build", None)
+        if build is None:
+            continue
+        descriptors, ops = build(config, state)
+        result.descriptors.update(descriptors)
+        result.ops.update(ops)
+    return result
+
+
+def facade_files() -> list[tuple[str, str]]:
+    """(name, source) of each binding's facade.js, in a stable order."""
+    out = []
+    for kind in _kinds():
+        facade = resources.files(__name__).joinpath(kind, "facade.js")
+        if facade.is_file():
+            out.append((f"bindings/{kind}/facade.js", facade.read_text("utf-8")))
+    return out

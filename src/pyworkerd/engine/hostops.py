@@ -24,6 +24,7 @@ __all__ = [
     "HostResult",
     "on_request_finished",
     "on_shutdown",
+    "ops_with_runtime",
     "request_finished",
     "runtime_ops",
     "shutdown",
@@ -107,6 +108,28 @@ def runtime_ops() -> Mapping[str, HostOp]:
     if _LAZY_OPS is None:
         _LAZY_OPS = _RuntimeOps()
     return _LAZY_OPS
+
+
+class _WithRuntime(Mapping[str, HostOp]):
+    """A worker's own ops (its bindings'), then the runtime's."""
+
+    def __init__(self, own: Mapping[str, HostOp]) -> None:
+        self._own = own
+
+    def __getitem__(self, name: str) -> HostOp:
+        op = self._own.get(name)
+        return op if op is not None else runtime_ops()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict(runtime_ops()), **self._own})
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def ops_with_runtime(own: Mapping[str, HostOp]) -> Mapping[str, HostOp]:
+    """The ops a worker may call: `own` (its bindings') and the runtime's."""
+    return _WithRuntime(own)
 
 
 # Hooks of the ops' modules into a request's and the server's life.

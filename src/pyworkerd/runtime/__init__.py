@@ -26,10 +26,12 @@ EXPOSE_INTERNALS_FLAG = "__pyworkerdExposeInternals"
 
 
 def runtime_files() -> list[tuple[str, str]]:
-    """(name, source) of every runtime JS file, in load order."""
+    """(name, source) of every runtime JS file in load order, then the bindings' facades."""
+    from pyworkerd.bindings import facade_files
+
     folder = resources.files(__package__).joinpath("js")
     names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".js"))
-    return [(name, folder.joinpath(name).read_text("utf-8")) for name in names]
+    return [(name, folder.joinpath(name).read_text("utf-8")) for name in names] + facade_files()
 
 
 def _assemble() -> str:

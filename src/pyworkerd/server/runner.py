@@ -30,6 +30,7 @@ from pyworkerd.server.frontend import FrontEnd, Limits
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
 from pyworkerd.server.workers import BuildFailed, Worker
+from pyworkerd.storage import StateDir
 
 __all__ = ["PortInUse", "ServeOptions", "reserve_port", "run"]
 
@@ -93,12 +94,14 @@ async def run(options: ServeOptions) -> int:
     spares = SpareContexts(1)
     spares.start_refill()
     budget = IsolateBudget(options.memory_budget_mb)
+    state = StateDir(options.state_dir)
     workers = [
         Worker(
             cfg,
             log=printer.worker_log,
             budget=budget,
             spares=spares,
+            state=state,
             enforce_limits=options.enforce_limits,
             config_loader=options.loaders[i] if i < len(options.loaders) else None,
         )

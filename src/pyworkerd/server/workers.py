@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyworkerd.bindings import build_bindings
 from pyworkerd.bundler import Bundle, BundlerError, bundle_async
 from pyworkerd.config import DEFAULT_MEMORY_MB, WorkerConfig
 from pyworkerd.engine.boot import SpareContexts
+from pyworkerd.engine.hostops import ops_with_runtime
 from pyworkerd.engine.pool import IsolateBudget, PoolSettings, WorkerPool
 from pyworkerd.engine.types import (
     HostRequest,
@@ -27,6 +29,7 @@ from pyworkerd.engine.types import (
     WorkerSpec,
 )
 from pyworkerd.runtime import RUNTIME_SOURCE_URL
+from pyworkerd.storage import StateDir
 
 __all__ = ["BuildFailed", "Worker", "WorkerVersion"]
 
@@ -62,6 +65,7 @@ class Worker:
         log: LogSink,
         budget: IsolateBudget,
         spares: SpareContexts,
+        state: StateDir,
         enforce_limits: bool = True,
         config_loader: Callable[[], WorkerConfig] | None = None,
     ) -> None:
@@ -72,6 +76,7 @@ class Worker:
         self._log = log
         self._budget = budget
         self._spares = spares
+        self._state = state
         self._enforce = enforce_limits
         self.current: WorkerVersion | None = None
         # Why the last build failed (shown on requests while no version runs).
@@ -120,6 +125,7 @@ class Worker:
 
     def _spec(self, config: WorkerConfig, bundle: Bundle) -> WorkerSpec:
         limits = config.limits
+        bindings = build_bindings(config, self._state)
         return WorkerSpec(
             name=self.name,
             script=bundle.wrapped(),
@@ -129,6 +135,8 @@ class Worker:
             secrets=dict(config.secrets),
             heap_limit_mb=limits.memory_mb or DEFAULT_MEMORY_MB,
             cpu_ms=limits.cpu_ms or DEFAULT_CPU_MS,
+            bindings=bindings.descriptors,
+            host_ops=ops_with_runtime(bindings.ops),
         )
 
     async def start(self) -> None:

@@ -41,6 +41,9 @@ const cloudflareWorkers = {
 };
 
 internals.modules = ObjectCreate(null);
+// Binding facades (bindings/<kind>/facade.js) register their constructors here:
+// internals.bindings[type] = (descriptor, name) => the object a worker sees as env[name].
+internals.bindings = ObjectCreate(null);
 internals.modules["cloudflare:workers"] = cloudflareWorkers;
 
 // -- ExecutionContext ------------------------------------------------------------------
@@ -114,7 +117,7 @@ internals.loadWorker = (moduleFn, config) => {
   for (const key of ObjectKeys(config.vars || {})) env[key] = config.vars[key];
   for (const key of ObjectKeys(config.secrets || {})) env[key] = config.secrets[key];
   for (const key of ObjectKeys(config.bindings || {})) {
-    const make = internals.bindings && internals.bindings[config.bindings[key].type];
+    const make = internals.bindings[config.bindings[key].type];
     if (make) env[key] = make(config.bindings[key], key);
   }
   workerState.env = env;

@@ -1,0 +1,76 @@
+"""The state directory and the durable primitives the bindings build on."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["StateDir", "open_sqlite", "write_file_atomically"]
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class StateDir:
+    """`<root>/<kind>/<name>…`: one folder per binding kind (kv, d1, r2 …).
+
+    With `root=None` (`--no-persist`) the state lives in a temporary folder removed when
+    the process exits: nothing outlives the run.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.persistent = root is not None
+        if root is None:
+            root = Path(tempfile.mkdtemp(prefix="pyworkerd-state-"))
+            atexit.register(shutil.rmtree, root, True)
+        self.root = root
+
+    def folder(self, kind: str) -> Path:
+        path = self.root / kind
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def path(self, kind: str, name: str, suffix: str = "") -> Path:
+        """A file or folder name for a binding's store, safe whatever the id holds."""
+        return self.folder(kind) / (_SAFE.sub("_", name) + suffix)
+
+
+def open_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode with full fsync: a committed write survives `kill -9`,
+    and several processes (serve --workers N, the CLI) may share the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def write_file_atomically(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write to a temporary name in the same folder, fsync, rename: a crash never leaves
+    a half-written file. `chunks` is an iterable of bytes; returns the size written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return size
