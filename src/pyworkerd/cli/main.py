@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import importlib.util
 import os
 import signal
 import subprocess
@@ -17,6 +19,10 @@ from pyworkerd.cli.project import ProjectError, load_project
 from pyworkerd.server.logs import LogPrinter
 
 __all__ = ["main"]
+
+# Modules of `pyworkerd <name> …` verbs for local binding state; each has add_commands(sub)
+# and sets `func` on its parsers (func(args) -> exit status).
+BINDING_COMMANDS = ("kv", "r2", "d1")
 
 # Tells the processes of `serve --workers N` that sharing the parent's port is intended.
 SHARED_PORT_ENV = "PYWORKERD_SHARED_PORT"
@@ -81,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(serve)
     serve.add_argument("--workers", type=int, default=1, help="number of server processes")
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
+    for name in BINDING_COMMANDS:
+        if importlib.util.find_spec(f"pyworkerd.cli.{name}") is not None:
+            importlib.import_module(f"pyworkerd.cli.{name}").add_commands(sub)
     return parser
 
 
@@ -90,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _run_command(args: argparse.Namespace) -> int:
+    if getattr(args, "func", None) is not None:  # kv / r2 / d1 verbs
+        try:
+            return int(args.func(args))
+        except ProjectError as exc:
+            print(f"pyworkerd: {exc}", file=sys.stderr)
+            return 2
     printer = LogPrinter(level=args.log_level)
     try:
         project = load_project(args)

@@ -10,7 +10,15 @@ from pathlib import Path
 from pyworkerd.config import ConfigError, WorkerConfig, apply_overrides, find_config, load_config
 from pyworkerd.server.logs import LogPrinter
 
-__all__ = ["Project", "ProjectError", "load_project", "parse_pairs"]
+__all__ = [
+    "Project",
+    "ProjectError",
+    "add_state_options",
+    "command_config",
+    "command_state_dir",
+    "load_project",
+    "parse_pairs",
+]
 
 
 class ProjectError(Exception):
@@ -86,6 +94,36 @@ class Project:
             printer=printer,
         )
         return await run(options)
+
+
+def add_state_options(parser: argparse.ArgumentParser) -> None:
+    """What the binding commands (kv, r2, d1) share: which project, which state."""
+    parser.add_argument("-c", "--config", type=Path, help="wrangler.jsonc/.json/.toml")
+    parser.add_argument("-e", "--env", help="environment from the config's env.<name>")
+    parser.add_argument(
+        "--persist-to", type=Path, help="state directory (default: .pyworkerd/state)"
+    )
+    parser.add_argument("--cwd", type=Path, default=Path("."), help="project directory")
+
+
+def command_config(args: argparse.Namespace) -> WorkerConfig:
+    """The config a binding command works on (the same lookup as `dev`)."""
+    project_dir = Path(args.cwd).resolve()
+    path = args.config or find_config(project_dir)
+    if path is None:
+        raise ProjectError(
+            f"no wrangler.jsonc, wrangler.json or wrangler.toml in {project_dir}; pass -c/--config"
+        )
+    try:
+        return load_config(Path(path).resolve(), env=args.env, require_main=False)
+    except ConfigError as exc:
+        raise ProjectError(str(exc)) from None
+
+
+def command_state_dir(args: argparse.Namespace, config: WorkerConfig) -> Path:
+    """The state directory `dev` uses for this project (or --persist-to)."""
+    default = config.config_path.parent / ".pyworkerd" / "state"
+    return Path(args.persist_to or default).resolve()
 
 
 def load_project(args: argparse.Namespace) -> Project:
