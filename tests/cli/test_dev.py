@@ -147,7 +147,8 @@ def test_serve_with_several_processes_shares_one_port(tmp_path: Path) -> None:
         tmp_path, {"src/index.js": "export default { fetch() { return new Response('pid') } }"}, {}
     )
     with running_server(root, "--workers", "2", command="serve") as srv:
-        srv.wait_for_output(r"Ready on", start=srv.line_count())
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while srv.output().count("Ready on") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert srv.output().count("Ready on") == 2
         assert all(request(srv.url, "/").text == "pid" for _ in range(20))
