@@ -224,48 +224,23 @@ class Isolate:
         self._exchanges[rid] = ex
         self.last_used = time.monotonic()
         body = request.body
-        ex.retryable = body is None or isinstance(body, bytes | bytearray | memoryview)
+        # [REQUEST, rid, method, url, headers, body mode, then staging offset and length
+        # (filled in at flush) or the inline bytes until then]
+        event: list[Any] = [Event.REQUEST, rid, request.method, request.url, request.headers]
         if body is None:
-            self._queue(
-                [
-                    Event.REQUEST,
-                    rid,
-                    request.method,
-                    request.url,
-                    request.headers,
-                    RequestBodyMode.NONE,
-                    0,
-                    0,
-                ]
-            )
-        elif isinstance(body, bytes | bytearray | memoryview) and len(body) <= INLINE_BODY_MAX:
-            self._queue(
-                [
-                    Event.REQUEST,
-                    rid,
-                    request.method,
-                    request.url,
-                    request.headers,
-                    RequestBodyMode.INLINE,
-                    bytes(body),
-                ]
-            )
+            ex.retryable = True
+            event += [RequestBodyMode.NONE, 0, 0]
+        elif isinstance(body, bytes | bytearray | memoryview):
+            ex.retryable = True
+            if len(body) <= INLINE_BODY_MAX:
+                event += [RequestBodyMode.INLINE, bytes(body)]
+            else:
+                ex.body_iter = _iterate(bytes(body))
+                event += [RequestBodyMode.STREAM, 0, 0]
         else:
-            ex.body_iter = (
-                _iterate(bytes(body)) if isinstance(body, bytes | bytearray | memoryview) else body
-            )
-            self._queue(
-                [
-                    Event.REQUEST,
-                    rid,
-                    request.method,
-                    request.url,
-                    request.headers,
-                    RequestBodyMode.STREAM,
-                    0,
-                    0,
-                ]
-            )
+            ex.body_iter = body
+            event += [RequestBodyMode.STREAM, 0, 0]
+        self._queue(event)
         response = await ex.head
         return response, ex.done
 
