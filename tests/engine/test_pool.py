@@ -142,15 +142,14 @@ def test_a_runaway_in_one_worker_leaves_another_worker_serving() -> None:
 
     async def go() -> None:
         budget = IsolateBudget()
-        bad = WorkerPool(spec("bad", spin, cpu_ms=300), log=lambda *x: None, budget=budget)
+        bad = WorkerPool(spec("bad", spin, cpu_ms=2000), log=lambda *x: None, budget=budget)
         good = WorkerPool(spec("good"), log=lambda *x: None, budget=budget)
         try:
             runaway = asyncio.ensure_future(text(bad))
             await asyncio.sleep(0.05)
-            began = time.monotonic()
             for _ in range(20):
                 assert (await text(good)).startswith("good:")
-            assert time.monotonic() - began < 0.25  # served while the other spins
+            assert not runaway.done()  # all served while the other still spins
             with pytest.raises(WorkerFailure) as failure:
                 await runaway
             assert failure.value.outcome == "exceededCpu"

@@ -26,7 +26,7 @@ export default {
         await scheduler.wait(1);
         while (true) {}
       case "/microtasks": {
-        const loop = () => Promise.resolve().then(loop);
+        const loop = () => queueMicrotask(loop);  // retains nothing: only CPU runs out
         loop();
         return new Response("unreachable");
       }
@@ -46,7 +46,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     root = write_project(
         tmp_path_factory.mktemp("limits"),
         {"src/index.js": WORKER},
-        {"name": "limits", "limits": {"cpu_ms": 200, "memory_mb": 64}},
+        # CPU time generous enough that the allocation bomb meets the heap limit first even
+        # on a loaded machine.
+        {"name": "limits", "limits": {"cpu_ms": 1000, "memory_mb": 64}},
     )
     with running_server(root) as srv:
         yield srv
