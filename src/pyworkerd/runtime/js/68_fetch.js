@@ -168,6 +168,10 @@ function doFetch(input, init, argCount) {
   if (signal !== null && signal.aborted) {
     return PromiseCtor.reject(abortReasonOf(signal));
   }
+  // ---- WebSocket upgrade: with `Upgrade: websocket` fetch() opens a WebSocket and resolves
+  // to a 101 Response whose `webSocket` the worker accepts (80_websocket.js, websocket.py).
+  if (internals.ws.isUpgrade(r.headers)) return internals.ws.fetchUpgrade(r);
+  // ---- end of the WebSocket upgrade
   let body = r.body;
   let mode = "none";
   let payload;

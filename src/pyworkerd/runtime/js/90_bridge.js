@@ -178,17 +178,26 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
       fail(rid, st, err);
       return;
     }
+    let wsid = null;
+    if (parts.webSocket) {
+      // The client end goes to the host; the request lasts until the socket closes. A
+      // socket that cannot go (already used, accepted, from new WebSocket()) fails it.
+      try {
+        wsid = internals.ws.handOff(parts.webSocket, (id) => ({
+          send(data) {
+            if (typeof data === "string") emit([M_WS_SEND, id, 0, data]);
+            else emit([M_WS_SEND, id, 1, blob(data)]);
+          },
+          close(code, reason) { emit([M_WS_CLOSE, id, code, reason]); },
+        }));
+      } catch (err) {
+        fail(rid, st, err);
+        return;
+      }
+    }
     st.responded = true;
     const body = parts.body;
     if (parts.webSocket) {
-      // The client end goes to the host; the request lasts until the socket closes.
-      const wsid = internals.ws.handOff(parts.webSocket, (id) => ({
-        send(data) {
-          if (typeof data === "string") emit([M_WS_SEND, id, 0, data]);
-          else emit([M_WS_SEND, id, 1, blob(data)]);
-        },
-        close(code, reason) { emit([M_WS_CLOSE, id, code, reason]); },
-      }));
       st.webSocket = wsid;
       emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null, null, wsid]);
     } else if (body === null || body === undefined) {
