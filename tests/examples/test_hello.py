@@ -8,15 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from pyworkerd.testing import RunningServer, running_server
+from pyworkerd.testing import RunningServer, run_cli, running_server
 from tests.examples.conftest import request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    state = tmp_path_factory.mktemp("hello-state")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hello-state")
+
+
+@pytest.fixture(scope="module")
+def server(state: Path) -> Iterator[RunningServer]:
+    # As a user would: `pyworkerd dev` applies nothing, so create the table first.
+    applied = run_cli(["d1", "migrations", "apply", "DB", "--persist-to", str(state)], cwd=EXAMPLE)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "0001_create_items.sql" in applied.stdout
     with running_server(EXAMPLE, "--persist-to", str(state)) as srv:
         yield srv
 
@@ -34,7 +42,7 @@ def test_health_ignores_query(server: RunningServer) -> None:
     assert (r.status, r.body) == (200, b"ok")
 
 
-def test_post_data_is_201_json(server: RunningServer) -> None:
+def test_post_data_is_201_json(server: RunningServer, state: Path) -> None:
     payload = {"name": "widget", "tags": ["a", "b"], "n": 3, "ok": True, "none": None}
     r = request(
         server.url,
@@ -46,13 +54,23 @@ def test_post_data_is_201_json(server: RunningServer) -> None:
     assert (r.status, r.reason) == (201, "Created")
     assert r.header("content-type") == "application/json"
     assert r.header("content-length") == str(len(r.body))
-    out = r.json()
-    # Without D1 the worker echoes what it got; with D1 it stores it and returns the row id.
-    if out["stored"]:
-        assert set(out) == {"stored", "id"}
-        assert isinstance(out["id"], int) and out["id"] >= 1
-    else:
-        assert out == {"stored": False, "received": payload}
+    assert r.json() == {"stored": True}
+    # the row is in D1: read it back with the CLI, as a user would
+    out = run_cli(
+        [
+            "d1",
+            "execute",
+            "DB",
+            "--json",
+            "--persist-to",
+            str(state),
+            "--command",
+            "SELECT data FROM items ORDER BY id DESC LIMIT 1",
+        ],
+        cwd=EXAMPLE,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(json.loads(out.stdout)[0]["results"][0]["data"]) == payload
 
 
 def test_post_data_bad_json_is_500(server: RunningServer) -> None:

@@ -1,0 +1,81 @@
+"""D1: `env.DB` as a SQLite database under the project's state directory.
+
+One file per database at `<state>/d1/<database_id | database_name | binding>.sqlite3`
+(WAL, synchronous=FULL), shared with `pyworkerd d1 …` and with other processes.
+Host op (the facade in facade.js calls it; the gateway does the work):
+
+- `d1.query` {binding, queries: [{sql, params}], lines?: bool} → a list of results
+  ({success, results: {columns, rows}, meta, bookmark}) or {success: false, error}
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pyworkerd.bindings.d1.gateway import D1Database, D1Failure
+from pyworkerd.config import WorkerConfig
+from pyworkerd.config.model import D1Database as D1Config
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_shutdown
+from pyworkerd.storage import StateDir
+
+__all__ = ["D1Database", "D1Failure", "build", "database_for", "database_id"]
+
+TYPE = "d1"
+
+_OPEN: dict[str, D1Database] = {}
+_OPEN_LOCK = threading.Lock()
+_HOOKED = False
+
+
+def database_id(db: D1Config) -> str:
+    """The name of a database's file: its id, else its name, else its binding."""
+    return db.database_id or db.database_name or db.binding
+
+
+def database_for(db: D1Config, state: StateDir) -> D1Database:
+    """The process's one `D1Database` for this database (kept across reloads)."""
+    global _HOOKED
+    path = state.path("d1", database_id(db), ".sqlite3")
+    key = str(path)
+    with _OPEN_LOCK:
+        found = _OPEN.get(key)
+        if found is None:
+            found = _OPEN[key] = D1Database(path, database_id(db))
+        if not _HOOKED:
+            _HOOKED = True
+            on_shutdown(_close_all)
+    return found
+
+
+async def _close_all() -> None:
+    with _OPEN_LOCK:
+        dbs = list(_OPEN.values())
+        _OPEN.clear()
+    for db in dbs:
+        db.close()
+
+
+def build(
+    config: WorkerConfig, state: StateDir
+) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
+    if not config.d1_databases:
+        return {}, {}
+    databases = {db.binding: database_for(db, state) for db in config.d1_databases}
+    descriptors = {db.binding: {"type": TYPE, "id": database_id(db)} for db in config.d1_databases}
+
+    async def query(call: HostCall) -> HostResult:
+        args = call.args if isinstance(call.args, dict) else {}
+        database = databases.get(str(args.get("binding")))
+        if database is None:
+            raise HostError("Error", "D1_ERROR: no such database")
+        queries = args.get("queries")
+        if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries):
+            raise HostError("TypeError", "D1_ERROR: queries must be a list of {sql, params}")
+        try:
+            result = await database.run(queries, lines=bool(args.get("lines")))
+        except D1Failure as exc:
+            result = {"success": False, "error": exc.message}
+        return result, None
+
+    return descriptors, {"d1.query": query}
