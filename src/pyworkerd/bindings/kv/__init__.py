@@ -1,0 +1,194 @@
+"""KV namespaces (`kv_namespaces`): `env.X.get/getWithMetadata/put/delete/list`.
+
+Storage: one SQLite file per namespace, `<state>/kv/<id>.sqlite3` (id from the config,
+else the binding name), values over 256 KiB as blob files in `<state>/kv/<id>.blobs/`.
+
+Host ops (JS side in facade.js; args are JSON lists, the binding name first):
+
+- ``kv.get`` ``[binding, key, asText, cacheTtl|null]`` → ``null`` when missing, else
+  ``[metadataJSON|null, size, readToken|null, text|null]`` with the value's bytes (or its
+  first 256 KiB piece) as payload; ``text`` is set instead for a small value read as text.
+- ``kv.read`` ``[binding, token]`` → the next piece, with ``true`` when it is the last.
+- ``kv.close`` ``[binding, token]``: a read no longer wanted.
+- ``kv.getBulk`` ``[binding, keys, type|null, withMetadata, cacheTtl|null]`` →
+  ``[[key, text|null, metadataJSON|null], …]``.
+- ``kv.put`` ``[binding, key, expiration|null, expirationTtl|null, metadataJSON|null]``,
+  payload the whole value. Resolves once the value is durable.
+- ``kv.putStart`` (same args plus ``length|null``) → token; ``kv.putWrite`` ``[binding,
+  token]`` with a piece (≤ 1 MiB); ``kv.putCommit`` / ``kv.putAbort`` ``[binding, token]``.
+- ``kv.delete`` ``[binding, key]``; ``kv.list`` ``[binding, limit|null, prefix|null,
+  cursor|null]`` → ``{keys, list_complete, cursor?, cacheStatus}``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from pyworkerd.bindings.kv.gateway import KeyNameError, KVError, KvGateway
+from pyworkerd.bindings.kv.store import KvStore
+from pyworkerd.config import WorkerConfig
+from pyworkerd.engine.hostops import (
+    HostCall,
+    HostError,
+    HostOp,
+    HostResult,
+    on_request_finished,
+    on_shutdown,
+)
+from pyworkerd.storage import StateDir
+
+__all__ = ["KVError", "KvGateway", "KvStore", "build", "namespace_id", "open_gateway"]
+
+DESCRIPTOR_TYPE = "kv_namespace"
+
+# Stores are shared by every worker (and every reload) of this process that names the
+# same file; they close when the server stops.
+_GATEWAYS: dict[Path, KvGateway] = {}
+_LOCK = threading.Lock()
+_HOOKED = False
+
+
+def namespace_id(binding: str, id_: str | None) -> str:
+    return id_ or binding
+
+
+def open_gateway(state: StateDir, ns_id: str) -> KvGateway:
+    db_path = state.path("kv", ns_id, ".sqlite3")
+    with _LOCK:
+        gateway = _GATEWAYS.get(db_path)
+        if gateway is None or gateway.store.closed:
+            store = KvStore(db_path, state.path("kv", ns_id, ".blobs"))
+            gateway = _GATEWAYS[db_path] = KvGateway(store)
+        return gateway
+
+
+async def _close_all() -> None:
+    with _LOCK:
+        gateways = list(_GATEWAYS.values())
+        _GATEWAYS.clear()
+    for gateway in gateways:
+        gateway.store.close()
+
+
+def _release(worker: str, request_id: int) -> None:
+    if request_id == 0:
+        return
+    for gateway in list(_GATEWAYS.values()):
+        gateway.release(worker, request_id)
+
+
+def _hook() -> None:
+    global _HOOKED
+    if not _HOOKED:
+        _HOOKED = True
+        on_request_finished(_release)
+        on_shutdown(_close_all)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def build(
+    config: WorkerConfig, state: StateDir
+) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
+    if not config.kv_namespaces:
+        return {}, {}
+    _hook()
+    gateways: dict[str, KvGateway] = {}
+    descriptors: dict[str, dict[str, Any]] = {}
+    for ns in config.kv_namespaces:
+        gateways[ns.binding] = open_gateway(state, namespace_id(ns.binding, ns.id))
+        descriptors[ns.binding] = {"type": DESCRIPTOR_TYPE}
+
+    def op(
+        fn: Callable[[KvGateway, HostCall, list[Any]], Awaitable[HostResult]],
+    ) -> HostOp:
+        async def run(call: HostCall) -> HostResult:
+            args = call.args
+            gateway = gateways.get(args[0]) if isinstance(args, list) and args else None
+            if gateway is None:
+                raise HostError("TypeError", "Illegal invocation")
+            try:
+                return await fn(gateway, call, args)
+            except KeyNameError as exc:
+                raise HostError("TypeError", str(exc)) from None
+            except KVError as exc:
+                raise HostError("Error", str(exc)) from None
+
+        return run
+
+    async def get(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        return await gw.get(
+            str(a[1]), _int_or_none(a[3]), bool(a[2]), (call.worker, call.request_id)
+        )
+
+    async def read(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        done, piece = await gw.read(int(a[1]), call.worker)
+        return done, piece
+
+    async def close(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        gw.close_read(int(a[1]), call.worker)
+        return None, None
+
+    async def get_bulk(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        keys = [str(k) for k in a[1]]
+        return await gw.get_bulk(keys, _str_or_none(a[2]), bool(a[3]), _int_or_none(a[4])), None
+
+    async def put(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        value = call.payload or b""
+        await gw.put(str(a[1]), value, _int_or_none(a[2]), _int_or_none(a[3]), _str_or_none(a[4]))
+        return None, None
+
+    async def put_start(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        token = await gw.put_start(
+            str(a[1]),
+            _int_or_none(a[2]),
+            _int_or_none(a[3]),
+            _str_or_none(a[4]),
+            _int_or_none(a[5]),
+            (call.worker, call.request_id),
+        )
+        return token, None
+
+    async def put_write(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        await gw.put_write(int(a[1]), call.payload or b"", call.worker)
+        return None, None
+
+    async def put_commit(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        await gw.put_commit(int(a[1]), call.worker)
+        return None, None
+
+    async def put_abort(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        await gw.put_abort(int(a[1]), call.worker)
+        return None, None
+
+    async def delete(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        await gw.delete(str(a[1]))
+        return None, None
+
+    async def list_(gw: KvGateway, call: HostCall, a: list[Any]) -> HostResult:
+        result = await gw.list(_int_or_none(a[1]), _str_or_none(a[2]), _str_or_none(a[3]))
+        return result, None
+
+    ops: dict[str, HostOp] = {
+        "kv.get": op(get),
+        "kv.read": op(read),
+        "kv.close": op(close),
+        "kv.getBulk": op(get_bulk),
+        "kv.put": op(put),
+        "kv.putStart": op(put_start),
+        "kv.putWrite": op(put_write),
+        "kv.putCommit": op(put_commit),
+        "kv.putAbort": op(put_abort),
+        "kv.delete": op(delete),
+        "kv.list": op(list_),
+    }
+    return descriptors, ops
