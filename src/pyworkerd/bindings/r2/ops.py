@@ -1,0 +1,342 @@
+"""The host ops behind `env.<R2 binding>` (the JS half is facade.js).
+
+Every op takes `{binding, ...}` and reaches only the buckets of the worker it was built
+for. Bodies move in pieces of at most `PIECE` bytes, so an object of any size streams in
+and out without being held whole in memory; file and SQLite work runs in threads.
+
+- ``r2.head`` {binding, key} -> object | null
+- ``r2.get`` {binding, key, range?, rangeHeader?, onlyIf?} -> null | {object, body: false}
+  (precondition failed) | {object, body: true, id, done} with the first piece as payload;
+  ``r2.read`` {id} -> the next piece (payload), or `true` at the end; ``r2.cancel`` {id}.
+- ``r2.put`` {binding, key, size, final, options} / ``r2.uploadPart`` {binding, key,
+  uploadId, partNumber, size, final}, first piece as payload -> {id} while more is to come,
+  else {result}; ``r2.putNext`` {id, final} + piece -> null | {result}; ``r2.putAbort`` {id}.
+- ``r2.delete`` {binding, keys}; ``r2.list`` {binding, options} -> {objects, truncated,
+  cursor?, delimitedPrefixes}.
+- ``r2.createMultipartUpload`` {binding, key, options} -> uploadId;
+  ``r2.completeMultipartUpload`` {binding, key, uploadId, parts} -> object;
+  ``r2.abortMultipartUpload`` {binding, key, uploadId}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pyworkerd.bindings.r2.gateway import GetResult, R2Error, R2Gateway, Upload
+from pyworkerd.bindings.r2.store import BlobReader
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_request_finished
+
+__all__ = ["IDLE_TIMEOUT_S", "PIECE", "make_ops", "open_streams"]
+
+PIECE = 256 * 1024  # the bridge's limit on the bytes of one host result
+IDLE_TIMEOUT_S = 120.0  # a body or upload nobody touched for this long is dropped
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class _Stream:
+    """An open body being read, or an upload being written."""
+
+    worker: str
+    request_id: int
+    reader: BlobReader | None = None
+    upload: Upload | None = None
+    gateway: R2Gateway | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    busy: bool = False
+    dropped: bool = False  # cancelled or aborted while an op was using it
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.upload is not None:
+            self.upload.discard()
+            self.upload = None
+
+
+_STREAMS: dict[int, _Stream] = {}
+_IDS = itertools.count(1)
+_sweeper: asyncio.TimerHandle | None = None
+
+
+def open_streams() -> int:
+    """How many bodies and uploads are open (for tests)."""
+    return len(_STREAMS)
+
+
+def _sweep() -> None:
+    global _sweeper
+    _sweeper = None
+    deadline = time.monotonic() - IDLE_TIMEOUT_S
+    for sid, st in list(_STREAMS.items()):
+        if not st.busy and st.last_used <= deadline:
+            _STREAMS.pop(sid, None)
+            st.close()
+    if _STREAMS:
+        _schedule_sweep()
+
+
+def _schedule_sweep() -> None:
+    global _sweeper
+    if _sweeper is None:
+        _sweeper = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S / 4, _sweep)
+
+
+def _release_request(worker: str, request_id: int) -> None:
+    if request_id == 0:
+        return
+    for sid, st in list(_STREAMS.items()):
+        if st.worker == worker and st.request_id == request_id and not st.busy:
+            _STREAMS.pop(sid, None)
+            st.close()
+
+
+on_request_finished(_release_request)
+
+
+def _add(st: _Stream) -> int:
+    sid = next(_IDS)
+    _STREAMS[sid] = st
+    _schedule_sweep()
+    return sid
+
+
+def _take(call: HostCall) -> tuple[int, _Stream]:
+    args = call.args if isinstance(call.args, dict) else {}
+    sid = args.get("id")
+    st = _STREAMS.get(sid) if isinstance(sid, int) else None
+    if st is None or st.worker != call.worker:
+        raise HostError("Error", "The R2 body or upload is no longer available.")
+    st.last_used = time.monotonic()
+    return sid, st  # type: ignore[return-value]
+
+
+async def _off_loop(action: str, fn: Callable[[], T]) -> T:
+    try:
+        return await asyncio.to_thread(fn)
+    except R2Error as exc:
+        raise HostError("Error", exc.for_action(action)) from None
+
+
+def _get_first(result: GetResult) -> tuple[bytes, bool]:
+    assert result.reader is not None
+    first = result.reader.read(PIECE)
+    done = len(first) >= result.length
+    return first, done
+
+
+def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
+    """The ops of one worker over its buckets (binding name -> gateway)."""
+
+    def gateway(call: HostCall) -> tuple[dict[str, Any], R2Gateway]:
+        args = call.args
+        if not isinstance(args, dict):
+            raise HostError("TypeError", "R2: bad arguments")
+        gw = gateways.get(str(args.get("binding")))
+        if gw is None:
+            raise HostError("TypeError", "R2: no such bucket binding")
+        return args, gw
+
+    async def head(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        return await _off_loop("head", lambda: gw.head(str(args["key"]))), None
+
+    async def get(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        result = await _off_loop("get", lambda: gw.get(str(args["key"]), args))
+        if result is None:
+            return None, None
+        if result.reader is None:
+            return {"object": result.meta, "body": False}, None
+        reader = result.reader
+        try:
+            first, done = await _off_loop("get", lambda: _get_first(result))
+        except BaseException:
+            reader.close()
+            raise
+        if done:
+            reader.close()
+            return {"object": result.meta, "body": True, "done": True, "id": None}, first
+        sid = _add(_Stream(call.worker, call.request_id, reader=reader))
+        return {"object": result.meta, "body": True, "done": False, "id": sid}, first
+
+    async def read(call: HostCall) -> HostResult:
+        sid, st = _take(call)
+        if st.reader is None or st.busy:
+            raise HostError("Error", "The R2 body is no longer available.")
+        st.busy = True
+        reader = st.reader
+        try:
+            chunk = await _off_loop("get", lambda: reader.read(PIECE))
+        except BaseException:
+            _STREAMS.pop(sid, None)
+            st.close()
+            raise
+        finally:
+            st.busy = False
+        if not chunk or st.dropped:
+            _STREAMS.pop(sid, None)
+            st.close()
+            return True, None
+        return None, chunk
+
+    async def cancel(call: HostCall) -> HostResult:
+        args = call.args if isinstance(call.args, dict) else {}
+        sid = args.get("id")
+        st = _STREAMS.get(sid) if isinstance(sid, int) else None
+        if st is not None and st.worker == call.worker:
+            _STREAMS.pop(sid, None)  # type: ignore[arg-type]
+            if st.busy:
+                st.dropped = True  # the op using it closes it when done
+            else:
+                st.close()
+        return None, None
+
+    async def _continue(
+        st_upload: Upload, gw: R2Gateway, payload: bytes | None, final: bool, call: HostCall
+    ) -> HostResult:
+        action = st_upload.action
+
+        def step() -> Any:
+            try:
+                if payload:
+                    st_upload.write(payload)
+                if not final:
+                    return None
+                if st_upload.kind == "put":
+                    return gw.finish_put(st_upload)
+                return gw.finish_part(st_upload)
+            except BaseException:
+                st_upload.discard()
+                raise
+
+        result = await _off_loop(action, step)
+        if final:
+            return {"result": result}, None
+        return None, None
+
+    async def put(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        size = int(args.get("size") or 0)
+        options = args.get("options") or {}
+        upload = await _off_loop("put", lambda: gw.begin_put(str(args["key"]), size, options))
+        return await _start_upload(call, args, gw, upload)
+
+    async def upload_part(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        size = int(args.get("size") or 0)
+        upload = await _off_loop(
+            "uploadPart",
+            lambda: gw.begin_part(
+                str(args["key"]), str(args["uploadId"]), int(args["partNumber"]), size
+            ),
+        )
+        return await _start_upload(call, args, gw, upload)
+
+    async def _start_upload(
+        call: HostCall, args: dict[str, Any], gw: R2Gateway, upload: Upload
+    ) -> HostResult:
+        final = bool(args.get("final"))
+        if final:
+            return await _continue(upload, gw, call.payload, True, call)
+        try:
+            await _continue(upload, gw, call.payload, False, call)
+        except BaseException:
+            upload.discard()
+            raise
+        sid = _add(_Stream(call.worker, call.request_id, upload=upload, gateway=gw))
+        return {"id": sid}, None
+
+    async def put_next(call: HostCall) -> HostResult:
+        sid, st = _take(call)
+        upload, gw = st.upload, st.gateway
+        if upload is None or gw is None or st.busy:
+            raise HostError("Error", "The R2 upload is no longer available.")
+        final = bool(call.args.get("final"))
+        st.busy = True
+        try:
+            result = await _continue(upload, gw, call.payload, final, call)
+        except BaseException:
+            _STREAMS.pop(sid, None)
+            st.upload = None
+            raise
+        finally:
+            st.busy = False
+        if final:
+            _STREAMS.pop(sid, None)
+            st.upload = None
+        elif st.dropped:
+            _STREAMS.pop(sid, None)
+            await asyncio.to_thread(st.close)
+        return result
+
+    async def put_abort(call: HostCall) -> HostResult:
+        args = call.args if isinstance(call.args, dict) else {}
+        sid = args.get("id")
+        st = _STREAMS.get(sid) if isinstance(sid, int) else None
+        if st is not None and st.worker == call.worker:
+            if st.busy:
+                st.dropped = True  # r2.putNext discards it when done
+                return None, None
+            _STREAMS.pop(sid, None)  # type: ignore[arg-type]
+            await asyncio.to_thread(st.close)
+        return None, None
+
+    async def delete(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        keys = [str(k) for k in args.get("keys") or []]
+        await _off_loop("delete", lambda: gw.delete(keys))
+        return None, None
+
+    async def list_(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        return await _off_loop("list", lambda: gw.list_objects(args.get("options") or {})), None
+
+    async def create_multipart(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        upload_id = await _off_loop(
+            "createMultipartUpload",
+            lambda: gw.create_multipart_upload(str(args["key"]), args.get("options") or {}),
+        )
+        return upload_id, None
+
+    async def complete_multipart(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        meta = await _off_loop(
+            "completeMultipartUpload",
+            lambda: gw.complete_multipart_upload(
+                str(args["key"]), str(args["uploadId"]), list(args.get("parts") or [])
+            ),
+        )
+        return meta, None
+
+    async def abort_multipart(call: HostCall) -> HostResult:
+        args, gw = gateway(call)
+        await _off_loop(
+            "abortMultipartUpload",
+            lambda: gw.abort_multipart_upload(str(args["key"]), str(args["uploadId"])),
+        )
+        return None, None
+
+    return {
+        "r2.head": head,
+        "r2.get": get,
+        "r2.read": read,
+        "r2.cancel": cancel,
+        "r2.put": put,
+        "r2.uploadPart": upload_part,
+        "r2.putNext": put_next,
+        "r2.putAbort": put_abort,
+        "r2.delete": delete,
+        "r2.list": list_,
+        "r2.createMultipartUpload": create_multipart,
+        "r2.completeMultipartUpload": complete_multipart,
+        "r2.abortMultipartUpload": abort_multipart,
+    }
