@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import brotli
 import pytest
 from aiohttp import web
 
@@ -99,10 +100,12 @@ async def redirect(req: web.Request) -> web.Response:
     return web.Response(status=status, headers={"Location": target})
 
 
-async def gzipped(_req: web.Request) -> web.Response:
-    data = gzip.compress(b"compressed hello " * 100)
+async def gzipped(req: web.Request) -> web.Response:
+    body = b"compressed hello " * 100
+    encoding = req.query.get("encoding", "gzip")
+    data = brotli.compress(body) if encoding == "br" else gzip.compress(body)
     return web.Response(
-        body=data, headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+        body=data, headers={"Content-Encoding": encoding, "Content-Type": "text/plain"}
     )
 
 
@@ -310,7 +313,7 @@ export default {
         return new Response("cancelled");
       }
       case "/gzip": {
-        const r = await fetch(`${o}/gzip`);
+        const r = await fetch(`${o}/gzip${url.search}`);
         const text = await r.text();
         return Response.json({ length: text.length, start: text.slice(0, 17), encoding: r.headers.get("content-encoding") });
       }
@@ -533,9 +536,10 @@ def test_abort_controller_and_abort_signal_timeout(dev: RunningServer, origin: O
     assert get(dev, origin, "/cancel-body").text == "cancelled"
 
 
-def test_gzip_is_decoded(dev: RunningServer, origin: Origin) -> None:
-    out = get_json(dev, origin, "/gzip")
-    assert out == {"length": 1700, "start": "compressed hello ", "encoding": None}
+def test_gzip_and_brotli_are_decoded(dev: RunningServer, origin: Origin) -> None:
+    for path in ("/gzip", "/gzip?encoding=br"):
+        out = get_json(dev, origin, path)
+        assert out == {"length": 1700, "start": "compressed hello ", "encoding": None}, path
 
 
 def test_subrequest_limit(dev: RunningServer, origin: Origin) -> None:
