@@ -312,6 +312,15 @@ export default {
         await r.body.cancel();
         return new Response("cancelled");
       }
+      case "/cache-response": {
+        // an I/O object kept for later: a body too big to have arrived with the head
+        globalThis.cachedResponse = await fetch(`${o}/big?mb=2`);
+        return new Response("cached");
+      }
+      case "/use-cached-response": {
+        try { return new Response(String((await globalThis.cachedResponse.arrayBuffer()).byteLength)); }
+        catch (e) { return new Response(`${e.name}: ${e.message}`, { status: 500 }); }
+      }
       case "/gzip": {
         const r = await fetch(`${o}/gzip${url.search}`);
         const text = await r.text();
@@ -534,6 +543,19 @@ def test_abort_controller_and_abort_signal_timeout(dev: RunningServer, origin: O
         "whole": "AbortError: The operation was aborted",
     }
     assert get(dev, origin, "/cancel-body").text == "cancelled"
+
+
+def test_an_io_object_of_one_request_cannot_be_used_by_another(
+    dev: RunningServer, origin: Origin
+) -> None:
+    assert get(dev, origin, "/cache-response").text == "cached"
+    reply = get(dev, origin, "/use-cached-response")
+    assert reply.status == 500
+    assert reply.text.startswith(
+        "Error: Cannot perform I/O on behalf of a different request. I/O objects (such as "
+        "streams, request/response bodies, and others) created in the context of one request "
+        "handler cannot be accessed from a different request's handler."
+    )
 
 
 def test_gzip_and_brotli_are_decoded(dev: RunningServer, origin: Origin) -> None:

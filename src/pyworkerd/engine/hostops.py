@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CROSS_REQUEST",
     "HostCall",
     "HostError",
     "HostOp",
     "HostResult",
+    "check_same_request",
     "on_request_finished",
     "on_shutdown",
     "ops_with_runtime",
@@ -52,6 +54,21 @@ class HostError(Exception):
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
+
+
+CROSS_REQUEST = (
+    "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, "
+    "request/response bodies, and others) created in the context of one request handler "
+    "cannot be accessed from a different request's handler. This is a limitation of "
+    "Cloudflare Workers which allows us to improve overall performance."
+)
+
+
+def check_same_request(owner: int, call: HostCall, io_type: str) -> None:
+    """workerd's rule: an I/O object belongs to the request that made it. (A call whose
+    request is unknown, 0, cannot be checked.)"""
+    if owner and call.request_id and owner != call.request_id:
+        raise HostError("Error", f"{CROSS_REQUEST} (I/O type: {io_type})")
 
 
 _RUNTIME_OPS: dict[str, HostOp] = {}

@@ -47,6 +47,7 @@ from pyworkerd.engine.hostops import (
     HostCall,
     HostError,
     HostResult,
+    check_same_request,
     on_request_finished,
     on_shutdown,
     runtime_op,
@@ -141,6 +142,10 @@ async def close_session() -> None:
     _session_loop = None
 
 
+# Exchanges closed because their request ended: (worker, id) -> the request that made them.
+_RELEASED: OrderedDict[tuple[str, Any], int] = OrderedDict()
+MAX_RELEASED = 10_000
+
 # ------------------------------------------------------------------------- state
 @dataclass(eq=False)
 class _Fetch:
@@ -202,9 +207,17 @@ def open_fetches() -> int:
 def release_request(worker: str, request_id: int) -> None:
     """The request is over: close its exchanges and forget its subrequest count."""
     _COUNTS.pop((worker, request_id), None)
-    mine = [s for s in _FETCHES.values() if s.worker == worker and s.request_id == request_id]
-    for state in mine:
+    mine = [
+        (fid, s)
+        for fid, s in _FETCHES.items()
+        if s.worker == worker and s.request_id == request_id
+    ]
+    for fetch_id, state in mine:
         state.close()
+        # Remembered a while, so a later request using it is told why it cannot.
+        _RELEASED[(worker, fetch_id)] = request_id
+        while len(_RELEASED) > MAX_RELEASED:
+            _RELEASED.popitem(last=False)
 
 
 def _sweep() -> None:
@@ -247,7 +260,11 @@ def _state(call: HostCall) -> _Fetch:
     fetch_id = call.args[0] if isinstance(call.args, list) else call.args
     state = _FETCHES.get(fetch_id) if isinstance(fetch_id, int) else None
     if state is None or state.worker != call.worker:
+        owner = _RELEASED.get((call.worker, fetch_id))
+        if owner is not None:  # its request is over: used from another one
+            check_same_request(owner, call, "Native")
         raise HostError("AbortError", "The operation was aborted")
+    check_same_request(state.request_id, call, "Native")
     state.touch()
     return state
 
