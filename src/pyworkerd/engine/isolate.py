@@ -476,10 +476,11 @@ class Isolate:
             body = self._stream_body(ex)
         else:
             body = None
-        length = rec[7] if kind == BodyKind.STREAM and len(rec) > 7 else None
-        link = self._open_websocket(rec[8], ex.rid) if len(rec) > 8 else None
+        length = rec[7] if kind == BodyKind.STREAM else None
+        link = self._open_websocket(rec[8], ex.rid) if rec[8] is not None else None
+        response = HostResponse(status, status_text, headers, body, length, link, rec[9] == 1)
         if not ex.head.done():
-            ex.head.set_result(HostResponse(status, status_text, headers, body, length, link))
+            ex.head.set_result(response)
         if kind != BodyKind.STREAM and link is None:
             self._response_sent(ex)
 

@@ -29,8 +29,8 @@ class Message(IntEnum):
     """JS -> Python messages returned by a drain."""
 
     # rid, status, statusText, headers(flat), body kind, body | blob index | null,
-    # for streams the length they are known to deliver (or null), and for a 101 the id of
-    # the WebSocket whose other end the host now holds
+    # for streams the length they are known to deliver (or null), for a 101 the id of the
+    # WebSocket whose other end the host now holds (or null), 1 if encodeBody is "manual"
     HEAD = 1
     CHUNK = 2  # rid, blob index
     END = 3  # rid

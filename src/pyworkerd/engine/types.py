@@ -74,6 +74,9 @@ class HostResponse:
     length: int | None = None
     # For a 101 with a WebSocket: the worker's end of the connection.
     websocket: WebSocketLink | None = None
+    # encodeBody: "manual": the body is already in its Content-Encoding. Otherwise, as
+    # on workerd, the runtime encodes it (gzip, br) for the wire.
+    encoded: bool = False
 
 
 class WebSocketLink:

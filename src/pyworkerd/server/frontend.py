@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pyworkerd.engine.types import HostRequest, HostResponse, WebSocketLink, WorkerFailure
+from pyworkerd.server.encoding import encode_body, encoder_for
 from pyworkerd.server.errors import ErrorPage, failure_page, front_end_error, load_error_page
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
@@ -190,7 +191,13 @@ class FrontEnd:
         # The runtime decides the framing, as workerd does: a worker's own Content-Length
         # is dropped; a known length is sent, anything else streams chunked.
         headers = [h for h in response.headers if h[0].lower() != "content-length"]
-        if response.length is not None:
+        encoder = None
+        if not response.encoded and body is not None:
+            declared = next((v for k, v in headers if k.lower() == "content-encoding"), "")
+            encoder = encoder_for(declared) if declared else None
+        if encoder is not None:
+            body = encode_body(body, encoder)
+        elif response.length is not None:
             headers.append(("content-length", str(response.length)))
         if body is None:
             proto.response_empty(status, headers)

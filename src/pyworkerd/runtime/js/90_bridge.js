@@ -197,26 +197,29 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     }
     st.responded = true;
     const body = parts.body;
+    // [M_HEAD, rid, status, statusText, headers, body kind, payload, known length,
+    //  WebSocket id, 1 when the body is already encoded (encodeBody: "manual")]
+    const head = (kind, payload, length, socket) => emit([M_HEAD, rid, parts.status,
+      parts.statusText, parts.headers, kind, payload, length, socket,
+      parts.encodeBody === "manual" ? 1 : 0]);
     if (parts.webSocket) {
       st.webSocket = wsid;
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null, null, wsid]);
+      head(BODY_NONE, null, null, wsid);
     } else if (body === null || body === undefined) {
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_NONE, null]);
+      head(BODY_NONE, null, null, null);
       st.bodyDone = true;
     } else if (typeof body === "string") {
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STRING, body]);
+      head(BODY_STRING, body, null, null);
       st.bodyDone = true;
     } else if (ArrayBufferIsView(body)) {
       // A copy: the worker may reuse its buffer after returning the Response.
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_BYTES,
-        blob(TypedArrayPrototypeSlice(body))]);
+      head(BODY_BYTES, blob(TypedArrayPrototypeSlice(body)), null, null);
       st.bodyDone = true;
     } else {
       // A length the stream is known to deliver (from a string or buffer body, a
       // FixedLengthStream) becomes Content-Length; otherwise the body goes out chunked.
       const length = internals.streams.expectedLength(body);
-      emit([M_HEAD, rid, parts.status, parts.statusText, parts.headers, BODY_STREAM, null,
-        length === undefined ? null : length]);
+      head(BODY_STREAM, null, length === undefined ? null : length, null);
       st.reader = body.getReader();
       st.credit = INITIAL_CREDIT;
       pump(rid, st);
