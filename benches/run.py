@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pyworkerd next to workerd on this machine: throughput, latency, start-up, cold start, memory.
+"""pyworkerd next to workerd on this machine: throughput, latency, streaming, start-up, memory.
 
     python benches/run.py [--quick] [--duration 10] [--out benches/results/YYYY-MM-DD.md]
 
@@ -35,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 WORKERS_DIR = HERE / "workers"
@@ -47,7 +48,6 @@ DEFAULT_CACHE = Path.home() / ".cache" / "pyworkerd" / "bench"
 HOST = "127.0.0.1"
 WRK_HEADER = "x-bench-client: wrk"
 WRK_PATH = "/?name=bench"
-SCENARIOS = ("hello", "json")
 READY_TIMEOUT_S = 60.0
 FLEET_READY_TIMEOUT_S = 900.0
 MEMORY_SETTLE_S = 2.0
@@ -188,6 +188,8 @@ class WorkerProject:
     config: Path  # wrangler.jsonc
     main: Path  # one self-contained ES module
     compatibility_date: str
+    # Vars set by this script (pyworkerd: --var, overriding the config; workerd: text bindings).
+    vars: tuple[tuple[str, str], ...] = ()
 
 
 def load_project(config: Path) -> WorkerProject:
@@ -229,12 +231,19 @@ def workerd_config(projects: Sequence[WorkerProject], port: int, workdir: Path) 
         module = f"w{i}.js"
         shutil.copyfile(project.main, workdir / module)
         services.append(f"(name = {json.dumps(project.name)}, worker = .w{i})")
+        bindings = ", ".join(
+            f"(name = {json.dumps(k)}, text = {json.dumps(v)})" for k, v in project.vars
+        )
         workers.append(
             f"const w{i} :Workerd.Worker = (\n"
             f'  modules = [(name = "worker.js", esModule = embed "{module}")],\n'
             f"  compatibilityDate = {json.dumps(project.compatibility_date)},\n"
-            ");\n"
+            + (f"  bindings = [{bindings}],\n" if bindings else "")
+            + ");\n"
         )
+    # fetch() goes out through the service named "internet"; workerd's default one allows
+    # public addresses only, and the subrequest bench's origin is on 127.0.0.1.
+    services.append('(name = "internet", network = (allow = ["public", "private", "local"]))')
     socket_line = (
         f'(name = "http", address = "{HOST}:{port}", http = (), '
         f"service = {json.dumps(projects[0].name)})"
@@ -297,6 +306,8 @@ def server_argv(
         argv = [*tools.pyworkerd, "serve", "--no-persist", "--ip", HOST, "--port", str(port)]
         for project in projects:
             argv += ["-c", str(project.config)]
+            for key, value in project.vars:
+                argv += ["--var", f"{key}:{value}"]
         return argv
     return [str(tools.workerd), "serve", str(workerd_config(projects, port, workdir))]
 
@@ -425,15 +436,19 @@ def parse_wrk(output: str) -> WrkResult:
 
 @dataclass(frozen=True)
 class Load:
-    """How wrk loads a server: its threads and open connections."""
+    """How a server is loaded: wrk's threads and open connections, or (post_mib > 0) one
+    client POSTing a body of that many MiB at a time and reading it back as it streams."""
 
     threads: int
     connections: int
     max_duration_s: int | None = None  # shorter runs suffice for latency at low load
+    post_mib: int = 0
 
 
 LOADED = Load(2, 64)
 ONE_CONNECTION = Load(1, 1, max_duration_s=5)
+STREAM = Load(1, 1, post_mib=64)
+STREAM_MIN_REQUESTS = 3  # per run, however long they take
 
 
 def wrk_argv(wrk: str, base_url: str, duration_s: int, load: Load = LOADED) -> list[str]:
@@ -464,10 +479,78 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _send_all(sock: socket.socket, *parts: bytes) -> None:
+    with contextlib.suppress(OSError):  # the server may answer and close early: a failure
+        for part in parts:
+            sock.sendall(part)
+
+
+def post_streamed(url: str, body: bytes, check: bool = False) -> tuple[float, bool]:
+    """POST `body` on a fresh connection: a thread sends it while this one reads the response
+    (the server streams it back while the upload is still running). Seconds, and whether a
+    200 came back with exactly as many bytes (and, with `check`, the same bytes)."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    head = (
+        f"POST / HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n"
+        "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=300)
+    try:
+        started = time.perf_counter()
+        sender = threading.Thread(target=_send_all, args=(sock, head, body), daemon=True)
+        sender.start()
+        response = http.client.HTTPResponse(sock, method="POST")
+        response.begin()
+        received, buffer, same = 0, bytearray(1 << 20), True
+        while n := response.readinto(buffer):
+            if check:
+                same = same and buffer[:n] == body[received : received + n]
+            received += n
+        elapsed = time.perf_counter() - started
+        sender.join(timeout=60)
+        return elapsed, response.status == 200 and received == len(body) and same
+    except OSError:
+        return time.perf_counter() - started, False
+    finally:
+        sock.close()
+
+
+def run_posts(base_url: str, duration_s: int, load: Load, check: bool = False) -> WrkResult:
+    """Streamed POSTs one after another for `duration_s` (at least STREAM_MIN_REQUESTS):
+    rps counts the good ones, p50/p99 are the seconds per request (in ms)."""
+    body = os.urandom(1 << 20) * load.post_mib  # random bytes: nothing on the way compresses
+    times: list[float] = []
+    errors = 0
+    began = time.perf_counter()
+    while len(times) + errors < STREAM_MIN_REQUESTS or time.perf_counter() - began < duration_s:
+        elapsed, ok = post_streamed(base_url, body, check)
+        if ok:
+            times.append(elapsed)
+        else:
+            errors += 1
+        if errors > STREAM_MIN_REQUESTS:
+            break
+    if not times:
+        return WrkResult(0.0, 0.0, 0.0, 0, errors)
+    quantiles = statistics.quantiles(times, n=100, method="inclusive") if len(times) > 1 else times
+    return WrkResult(
+        len(times) / sum(times),
+        statistics.median(times) * 1000,
+        quantiles[-1] * 1000,
+        len(times),
+        errors,
+    )
+
+
 def load_server(wrk: str, server: Server, duration_s: int, load: Load = LOADED) -> WrkResult:
-    """One wrk run against `server`, with the CPU time the server spent per request."""
+    """One wrk run (or run of streamed POSTs) against `server`, with the CPU time the server
+    spent per request."""
     before = process_cpu_s(server.proc.pid)
-    result = run_wrk(wrk, server.url, duration_s, load)
+    if load.post_mib:
+        result = run_posts(server.url, duration_s, load)
+    else:
+        result = run_wrk(wrk, server.url, duration_s, load)
     cpu_s = process_cpu_s(server.proc.pid) - before
     return dataclasses.replace(result, cpu_us_per_request=cpu_s / max(result.requests, 1) * 1e6)
 
@@ -503,6 +586,33 @@ SERVED_ALIKE = (PYWORKERD, WORKERD)
 Job = tuple[Variant, Load]
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """A worker of workers/ and how it is loaded; every load runs on both servers."""
+
+    name: str  # its folder in workers/
+    label: str  # how its rows are named
+    loads: tuple[Load, ...]
+    piped: bool = False  # also load pyworkerd with its stderr → a drained pipe (LOADED)
+    origin: bool = False  # gets ORIGIN, the URL of a small local origin server
+
+    def jobs(self) -> list[Job]:
+        jobs: list[Job] = [(v, load) for load in self.loads for v in SERVED_ALIKE]
+        if self.piped:
+            jobs.append((PYWORKERD_PIPE, LOADED))
+        return jobs
+
+
+SCENARIOS = (
+    Scenario("hello", "hello", (LOADED, ONE_CONNECTION), piped=True),
+    Scenario("json", "json", (LOADED, ONE_CONNECTION)),
+    Scenario("crypto", "crypto: HMAC-SHA256 of the URL", (LOADED,)),
+    Scenario("subrequest", "subrequest: fetch() of a local origin", (LOADED,), origin=True),
+    Scenario("stream", f"stream: {STREAM.post_mib} MiB POST → TransformStream → response",
+             (STREAM,)),
+)  # fmt: skip
+
+
 def measure_throughput(
     tools: Tools, project: WorkerProject, jobs: Sequence[Job], settings: Settings
 ) -> dict[Job, WrkResult]:
@@ -514,8 +624,16 @@ def measure_throughput(
             v: stack.enter_context(running_server(v.kind, tools, [project], stderr=v.stderr))
             for v in dict.fromkeys(variant for variant, _ in jobs)
         }
-        for server in servers.values():
-            run_wrk(tools.wrk, server.url, settings.warmup_s)
+        first_load: dict[Variant, Load] = {}
+        for variant, load in jobs:
+            first_load.setdefault(variant, load)
+        for variant, load in first_load.items():  # one warm-up per server, with its first load
+            if load.post_mib:  # the first streamed body is compared byte for byte
+                warm = run_posts(servers[variant].url, settings.warmup_s, load, check=True)
+                if warm.errors:
+                    progress(f"{project.name}: {variant.kind} streamed a wrong body back")
+            else:
+                run_wrk(tools.wrk, servers[variant].url, settings.warmup_s)
         for i in range(settings.repeats):
             for variant, load in jobs:
                 progress(
@@ -630,6 +748,131 @@ def measure_cold_start(repeats: int) -> dict[str, float]:
     return uvloop.run(_cold_starts(repeats))
 
 
+# The subrequest bench's origin: a minimal HTTP/1.1 keep-alive responder on a thread of this
+# script (its own event loop), so that neither server's CPU time includes it. It answers
+# every request head with the same small 200; the subrequests are GETs without a body.
+ORIGIN_BODY = b"hello from the origin\n"
+ORIGIN_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+ORIGIN_RESPONSE = ORIGIN_HEAD % len(ORIGIN_BODY) + ORIGIN_BODY
+
+
+class OriginProtocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.pending = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+
+    def data_received(self, data: bytes) -> None:
+        self.pending += data
+        heads = self.pending.count(b"\r\n\r\n")
+        if heads and self.transport is not None:
+            self.pending = self.pending[self.pending.rindex(b"\r\n\r\n") + 4 :]
+            self.transport.write(ORIGIN_RESPONSE * heads)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+@contextlib.contextmanager
+def running_origin() -> Iterator[str]:
+    """The origin on a free port of 127.0.0.1, served by a thread; yields its base URL."""
+    loop = new_event_loop()
+    server = loop.run_until_complete(loop.create_server(OriginProtocol, HOST, 0))
+    port = server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, name="bench-origin", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+        loop.close()
+
+
+# What each file of the runtime (src/pyworkerd/runtime/js/) adds to a new isolate: time to
+# evaluate the runtime up to and including it, and the heap used after a full GC.
+
+
+@dataclass(frozen=True)
+class RuntimeCost:
+    name: str  # the last file evaluated ("" for an empty isolate)
+    size: int  # that file's source, characters
+    eval_ms: float  # evaluating every file up to this one (median)
+    heap_kib: float  # used heap after a full GC (median)
+
+
+def assemble_runtime(files: Sequence[tuple[str, str]]) -> str:
+    """What `pyworkerd.runtime._assemble` makes of `files` (tested to stay equal)."""
+    from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG
+
+    parts = [
+        "(function () {\n'use strict';\nconst internals = Object.create(null);\n"
+        f"if (globalThis.{EXPOSE_INTERNALS_FLAG} === true) globalThis.internals = internals;\n"
+        f"delete globalThis.{EXPOSE_INTERNALS_FLAG};\n"
+    ]
+    for name, source in files:
+        parts.append(
+            f"// ---- {name}\n(function (internals) {{\n'use strict';\n{source}\n}})(internals);\n"
+        )
+    parts.append("})();\n")
+    return "".join(parts)
+
+
+def _isolate_cost(source: str) -> tuple[float, float]:
+    """A new isolate: seconds to evaluate `source`, then KiB of heap used after a full GC."""
+    from pyworkerd.engine.native import NativeContext
+
+    ctx = NativeContext()
+    try:
+        started = time.perf_counter()
+        ctx.eval(source)
+        elapsed = time.perf_counter() - started
+        ctx.collect_garbage()
+        return elapsed, ctx.heap_stats()["used_heap_size"] / 1024
+    finally:
+        ctx.close()
+
+
+async def _runtime_costs(repeats: int) -> list[RuntimeCost]:
+    from pyworkerd.runtime import runtime_files
+
+    files = runtime_files()
+    sources = [assemble_runtime(files[:k]) for k in range(len(files) + 1)]
+    _isolate_cost(sources[-1])  # V8's one-time process set-up
+    samples: list[list[tuple[float, float]]] = [[] for _ in sources]
+    for _ in range(repeats):
+        for k, source in enumerate(sources):  # prefixes interleaved: noise hits each alike
+            samples[k].append(_isolate_cost(source))
+    names = [("", 0)] + [(name, len(text)) for name, text in files]
+    return [
+        RuntimeCost(
+            name,
+            size,
+            statistics.median(t for t, _ in sample) * 1000,
+            statistics.median(h for _, h in sample),
+        )
+        for (name, size), sample in zip(names, samples, strict=True)
+    ]
+
+
+def measure_runtime_costs(repeats: int) -> list[RuntimeCost]:
+    """In process, isolates made inside a running loop (as the engine requires)."""
+    loop = new_event_loop()
+    try:
+        return loop.run_until_complete(_runtime_costs(repeats))
+    finally:
+        loop.close()
+
+
 # ---------------------------------------------------------------------------- all of it
 
 
@@ -642,25 +885,29 @@ class Results:
     startup_s: dict[ServerKind, float]
     cold_s: dict[str, float]
     fleet: FleetPoints
+    runtime_costs: list[RuntimeCost] = dataclasses.field(default_factory=list)
     elapsed_s: float = 0.0
 
 
 def run_all(tools: Tools, settings: Settings) -> Results:
     began = time.perf_counter()
     throughput: Throughput = {}
-    for scenario in SCENARIOS:
-        jobs: list[Job] = [(v, load) for load in (LOADED, ONE_CONNECTION) for v in SERVED_ALIKE]
-        if scenario == "hello":
-            jobs.append((PYWORKERD_PIPE, LOADED))
-        progress(f"throughput: {scenario}")
-        measured = measure_throughput(tools, bench_project(scenario), jobs, settings)
-        throughput.update({(scenario, v, load): r for (v, load), r in measured.items()})
+    with running_origin() as origin:
+        for scenario in SCENARIOS:
+            project = bench_project(scenario.name)
+            if scenario.origin:
+                project = dataclasses.replace(project, vars=(("ORIGIN", origin),))
+            progress(f"throughput: {scenario.name}")
+            measured = measure_throughput(tools, project, scenario.jobs(), settings)
+            throughput.update({(scenario.name, v, load): r for (v, load), r in measured.items()})
     progress("start-up: process start to first response")
     startup = measure_startup(tools, bench_project("hello"), settings.startup_repeats)
     progress("cold start in process (pyworkerd engine)")
     cold = measure_cold_start(settings.cold_repeats)
     fleet = measure_fleets(tools, settings.fleet_sizes)
-    return Results(throughput, startup, cold, fleet, time.perf_counter() - began)
+    progress("start-up cost of each runtime file (pyworkerd engine)")
+    costs = measure_runtime_costs(settings.cold_repeats)
+    return Results(throughput, startup, cold, fleet, costs, time.perf_counter() - began)
 
 
 # ---------------------------------------------------------------------------- report
@@ -736,18 +983,44 @@ def one_connection_rows(label: str, py: WrkResult, wd: WrkResult) -> list[Row]:
     ]
 
 
+def stream_rows(label: str, load: Load, py: WrkResult, wd: WrkResult) -> list[Row]:
+    """Streamed POSTs: the body's MiB per second, and time and server CPU per request."""
+    mib = load.post_mib
+    errors = py.errors + wd.errors
+    note = f"{py.requests} / {wd.requests} requests" + (f", {errors} failed" if errors else "")
+    return [
+        Row(f"{label}: throughput", "MiB/s", py.rps * mib, wd.rps * mib, note),
+        Row(f"{label}: time per request, p50", "ms", py.p50_ms, wd.p50_ms),
+        Row(f"{label}: server CPU per MiB", "ms",
+            py.cpu_us_per_request / mib / 1000, wd.cpu_us_per_request / mib / 1000),
+    ]  # fmt: skip
+
+
 def throughput_section(tp: Throughput) -> list[Row]:
     rows: list[Row] = []
     for scenario in SCENARIOS:
-        py, wd = tp[scenario, PYWORKERD, LOADED], tp[scenario, WORKERD, LOADED]
-        rows += throughput_rows(scenario, py, wd)
-    piped, quiet = tp["hello", PYWORKERD_PIPE, LOADED], tp["hello", PYWORKERD, LOADED]
-    change = f"{(piped.rps / quiet.rps - 1) * 100:+.0f}% req/s vs pyworkerd's stderr → /dev/null"
-    label = "hello, pyworkerd's stderr → a drained pipe"
-    rows += throughput_rows(label, piped, tp["hello", WORKERD, LOADED], change)
+        if LOADED in scenario.loads:
+            py, wd = tp[scenario.name, PYWORKERD, LOADED], tp[scenario.name, WORKERD, LOADED]
+            rows += throughput_rows(scenario.label, py, wd)
     for scenario in SCENARIOS:
-        py, wd = tp[scenario, PYWORKERD, ONE_CONNECTION], tp[scenario, WORKERD, ONE_CONNECTION]
-        rows += one_connection_rows(f"{scenario}, 1 connection (wrk -t1 -c1)", py, wd)
+        if scenario.piped:
+            piped = tp[scenario.name, PYWORKERD_PIPE, LOADED]
+            quiet, wd = tp[scenario.name, PYWORKERD, LOADED], tp[scenario.name, WORKERD, LOADED]
+            change = (
+                f"{(piped.rps / quiet.rps - 1) * 100:+.0f}% req/s vs pyworkerd's stderr → /dev/null"
+            )
+            label = f"{scenario.label}, pyworkerd's stderr → a drained pipe"
+            rows += throughput_rows(label, piped, wd, change)
+    for scenario in SCENARIOS:
+        if ONE_CONNECTION in scenario.loads:
+            py = tp[scenario.name, PYWORKERD, ONE_CONNECTION]
+            wd = tp[scenario.name, WORKERD, ONE_CONNECTION]
+            rows += one_connection_rows(f"{scenario.label}, 1 connection (wrk -t1 -c1)", py, wd)
+    for scenario in SCENARIOS:
+        for load in scenario.loads:
+            if load.post_mib:
+                py, wd = tp[scenario.name, PYWORKERD, load], tp[scenario.name, WORKERD, load]
+                rows += stream_rows(scenario.label, load, py, wd)
     return rows
 
 
@@ -798,6 +1071,29 @@ def build_rows(results: Results, sizes: Sequence[int]) -> list[Row]:
         + startup_section(results, sizes)
         + memory_section(results.fleet, sizes)
     )
+
+
+def render_runtime_costs(costs: Sequence[RuntimeCost]) -> str:
+    """One row per runtime file: what it adds to a new isolate, and the running totals."""
+    lines = [
+        "| runtime file (load order) | source (KiB) | + eval (ms) | + heap (KiB) "
+        "| eval up to here (ms) | heap up to here (KiB) |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    previous: RuntimeCost | None = None
+    for cost in costs:
+        if previous is None:
+            lines.append(
+                f"| (empty isolate) | — | — | — | {cost.eval_ms:.2f} | {cost.heap_kib:.0f} |"
+            )
+        else:
+            lines.append(
+                f"| {cost.name} | {cost.size / 1024:.1f} | {cost.eval_ms - previous.eval_ms:+.2f} "
+                f"| {cost.heap_kib - previous.heap_kib:+.0f} | {cost.eval_ms:.2f} "
+                f"| {cost.heap_kib:.0f} |"
+            )
+        previous = cost
+    return "\n".join(lines)
 
 
 def run_text(argv: Sequence[str], timeout: float = 30) -> str:
@@ -861,8 +1157,21 @@ def render_report(results: Results, settings: Settings, machine: str, versions: 
         "",
         render_table(build_rows(results, settings.fleet_sizes)),
         "",
-        f"wrk errors (non-2xx + socket errors, all runs): {errors}. "
+        f"wrk errors (non-2xx + socket errors, all runs; failed streamed POSTs): {errors}. "
         f"Whole run: {results.elapsed_s / 60:.1f} min.",
+        "",
+        "## What each runtime file adds to a new isolate (pyworkerd)",
+        "",
+        "In process: for each file of the runtime in load order (`runtime_files()`: "
+        "`src/pyworkerd/runtime/js/`, then the bindings' facades), a new isolate "
+        "(`NativeContext`, made in a running event loop) evaluates the runtime up to and "
+        "including that file, assembled as `pyworkerd.runtime` does but **raw, not minified** "
+        "(isolates get the minified runtime: less to parse, less source kept in the heap), "
+        "then a full GC; heap = V8's `used_heap_size`. The `+` columns are the differences "
+        f"between consecutive prefixes. Median of {settings.cold_repeats} isolates per prefix, "
+        "after one untimed isolate; eval includes compiling. A delta near zero or below is noise.",
+        "",
+        render_runtime_costs(results.runtime_costs),
     ]
     return "\n".join(lines) + "\n"
 

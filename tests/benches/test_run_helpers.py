@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -66,9 +67,24 @@ def test_median_result_takes_each_median_and_sums_errors() -> None:
 
 
 def test_bench_workers_share_one_compatibility_date() -> None:
-    hello, json_ = run.bench_project("hello"), run.bench_project("json")
-    assert hello.main.is_file() and json_.main.is_file()
-    assert hello.compatibility_date == json_.compatibility_date
+    projects = [run.bench_project(scenario.name) for scenario in run.SCENARIOS]
+    assert all(p.main.is_file() for p in projects)
+    assert len({p.compatibility_date for p in projects}) == 1
+
+
+def test_scenarios_load_both_servers_alike() -> None:
+    by_name = {scenario.name: scenario for scenario in run.SCENARIOS}
+    assert list(by_name) == ["hello", "json", "crypto", "subrequest", "stream"]
+    hello = by_name["hello"].jobs()
+    assert hello[:4] == [
+        (run.PYWORKERD, run.LOADED),
+        (run.WORKERD, run.LOADED),
+        (run.PYWORKERD, run.ONE_CONNECTION),
+        (run.WORKERD, run.ONE_CONNECTION),
+    ]
+    assert hello[4] == (run.PYWORKERD_PIPE, run.LOADED)
+    assert by_name["stream"].jobs() == [(run.PYWORKERD, run.STREAM), (run.WORKERD, run.STREAM)]
+    assert by_name["subrequest"].origin and not by_name["crypto"].origin
 
 
 def test_fleet_projects_load_with_pyworkerd_config(tmp_path: Path) -> None:
@@ -88,6 +104,67 @@ def test_workerd_config_has_a_service_per_worker_and_one_socket(tmp_path: Path) 
     assert 'address = "127.0.0.1:4321"' in text and 'service = "fleet-000"' in text
     assert text.count('compatibilityDate = "2025-09-01"') == 2
     assert (workdir / "w1.js").read_text() == fleet[1].main.read_text()
+
+
+def test_vars_reach_both_servers(tmp_path: Path) -> None:
+    project = run.dataclasses.replace(
+        run.bench_project("subrequest"), vars=(("ORIGIN", "http://127.0.0.1:9"),)
+    )
+    text = run.workerd_config([project], 4321, tmp_path).read_text()
+    assert 'bindings = [(name = "ORIGIN", text = "http://127.0.0.1:9")]' in text
+    # fetch() to 127.0.0.1 needs an "internet" service that allows local addresses
+    assert '(name = "internet", network = (allow = ["public", "private", "local"]))' in text
+    tools = run.Tools(wrk="wrk", workerd=tmp_path, pyworkerd=("pyworkerd",), env={})
+    argv = run.server_argv("pyworkerd", tools, [project], 4321, tmp_path)
+    assert argv[-2:] == ["--var", "ORIGIN:http://127.0.0.1:9"]
+
+
+def test_origin_answers_each_pipelined_request_head() -> None:
+    with run.running_origin() as origin:
+        port = int(origin.rsplit(":", 1)[1])
+        with socket.create_connection((run.HOST, port), timeout=5) as sock:
+            sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = b""
+            while received.count(run.ORIGIN_BODY) < 2:
+                chunk = sock.recv(4096)
+                assert chunk
+                received += chunk
+    assert received == run.ORIGIN_RESPONSE * 2
+
+
+def test_streamed_posts_come_back_whole(tmp_path: Path) -> None:
+    load = run.Load(1, 1, post_mib=1)
+    with run.running_server("pyworkerd", _tools(tmp_path), [run.bench_project("stream")]) as server:
+        result = run.run_posts(server.url, 0, load, check=True)
+    assert (result.requests, result.errors) == (run.STREAM_MIN_REQUESTS, 0)
+    assert result.rps > 0 and result.p50_ms > 0
+
+
+def test_stream_rows_report_mib_per_second() -> None:
+    py = run.WrkResult(2.0, 500.0, 600.0, 10, 0, 320_000.0)
+    wd = run.WrkResult(0.5, 2000.0, 2100.0, 3, 1, 1_280_000.0)
+    rows = run.stream_rows("stream", run.STREAM, py, wd)
+    assert rows[0] == run.Row(
+        "stream: throughput", "MiB/s", 128.0, 32.0, "10 / 3 requests, 1 failed"
+    )
+    assert (rows[2].pyworkerd, rows[2].workerd) == (5.0, 20.0)  # ms of server CPU per MiB
+
+
+def test_runtime_assembled_as_pyworkerd_does() -> None:
+    from pyworkerd.runtime import _assemble, runtime_files
+
+    assert run.assemble_runtime(runtime_files()) == _assemble()
+
+
+def test_runtime_costs_cover_every_file() -> None:
+    from pyworkerd.runtime import runtime_files
+
+    costs = run.measure_runtime_costs(1)
+    assert [c.name for c in costs] == [""] + [name for name, _ in runtime_files()]
+    assert costs[-1].heap_kib > costs[0].heap_kib > 0
+    table = run.render_runtime_costs(costs).splitlines()
+    assert table[2].startswith("| (empty isolate) | — | — | — |")
+    assert len(table) == len(costs) + 2
 
 
 def test_table_prints_ratio_only_for_comparable_rows() -> None:

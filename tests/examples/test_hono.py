@@ -6,9 +6,15 @@ the test exercises exactly what a user who clones the example gets.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
+import hmac
 import json
 import shutil
 import subprocess
+import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +24,10 @@ from pyworkerd.testing import RunningServer, running_server
 from tests.examples.conftest import Reply, request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hono"
-GREETING = "Hello from Hono"  # vars.GREETING in examples/hono/wrangler.jsonc
+# vars in examples/hono/wrangler.jsonc
+GREETING = "Hello from Hono"
+ADMIN_USER, ADMIN_PASSWORD = "admin", "hono-admin-password"
+JWT_SECRET = b"hono-example-jwt-secret"
 
 # What hono/secure-headers adds to every response (its defaults).
 SECURE_HEADERS = {
@@ -285,30 +294,166 @@ def test_known_length_body_is_sent_with_content_length(server: RunningServer) ->
     assert r.header("content-length") == str(len(r.body))
 
 
-ETAG_APP = """\
-import { Hono } from "hono";
-import { etag } from "hono/etag";
-
-const app = new Hono();
-app.use("/etag/*", etag());
-app.get("/etag/data", (c) => c.text("cacheable content"));
-export default app;
-"""
+# --- basic auth on /admin -----------------------------------------------------------------
 
 
-def test_etag_middleware(project: Path, tmp_path: Path) -> None:
-    root = tmp_path / "hono-etag"
-    (root / "src").mkdir(parents=True)
-    (root / "node_modules").symlink_to(project / "node_modules")
-    (root / "src" / "index.ts").write_text(ETAG_APP)
-    (root / "wrangler.jsonc").write_text(
-        '{ "name": "hono-etag", "main": "src/index.ts", "compatibility_date": "2025-09-01" }'
+def basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_basic_auth_without_credentials_is_401_with_a_challenge(server: RunningServer) -> None:
+    r = request(server.url, "/admin")
+    assert (r.status, r.reason) == (401, "Unauthorized")
+    assert r.header("www-authenticate") == 'Basic realm="Secure Area"'
+    assert r.body == b"Unauthorized"
+    assert_middleware_headers(r)
+
+
+def test_basic_auth_with_a_wrong_password_is_401(server: RunningServer) -> None:
+    r = request(server.url, "/admin", headers=basic(ADMIN_USER, "wrong"))
+    assert r.status == 401
+    assert r.header("www-authenticate") == 'Basic realm="Secure Area"'
+
+
+def test_basic_auth_with_credentials_is_200(server: RunningServer) -> None:
+    r = request(server.url, "/admin", headers=basic(ADMIN_USER, ADMIN_PASSWORD))
+    assert (r.status, r.body) == (200, b"Welcome, admin")
+    assert r.header("www-authenticate") is None
+    assert_middleware_headers(r)
+
+
+# --- JWT: /login signs, /api/me verifies -------------------------------------------------------
+
+
+def b64url_decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def login(server: RunningServer, user: str) -> str:
+    r = request(
+        server.url,
+        "/login",
+        method="POST",
+        body=json.dumps({"user": user}).encode(),
+        headers={"Content-Type": "application/json"},
     )
-    with running_server(root, "--persist-to", str(tmp_path / "state")) as srv:
-        first = request(srv.url, "/etag/data")
-        assert (first.status, first.body) == (200, b"cacheable content")
-        tag = first.header("etag")
-        assert tag == '"4811ab49e9026ed9d5cc79b1acdf3c0cd2957936"'  # SHA-1 of the body, as workerd
-        again = request(srv.url, "/etag/data", headers={"If-None-Match": tag})
-        assert (again.status, again.body) == (304, b"")
-        assert again.header("etag") == tag
+    assert r.status == 200, r.body
+    token = r.json()["token"]
+    assert isinstance(token, str)
+    return token
+
+
+def test_login_token_is_an_hs256_jwt_that_python_verifies(server: RunningServer) -> None:
+    before = int(time.time())
+    token = login(server, "ann")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    assert "=" not in token  # base64url without padding
+    assert json.loads(b64url_decode(header_b64)) == {"alg": "HS256", "typ": "JWT"}
+    payload = json.loads(b64url_decode(payload_b64))
+    assert (payload["sub"], payload["role"]) == ("ann", "member")
+    assert before - 1 <= payload["iat"] <= int(time.time()) + 1
+    assert payload["exp"] == payload["iat"] + 3600
+    expected = hmac.new(JWT_SECRET, f"{header_b64}.{payload_b64}".encode(), hashlib.sha256)
+    assert hmac.compare_digest(b64url_decode(signature_b64), expected.digest())
+
+
+def test_api_me_without_a_token_is_401(server: RunningServer) -> None:
+    r = request(server.url, "/api/me")
+    assert (r.status, r.body) == (401, b"Unauthorized")
+    assert r.header("www-authenticate") == (
+        f'Bearer realm="{server.url}/api/me",error="invalid_request",'
+        'error_description="no authorization included in request"'
+    )
+
+
+def test_api_me_with_a_token_is_200(server: RunningServer) -> None:
+    token = login(server, "bob")
+    r = request(server.url, "/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert_json(r, 200, {"user": "bob", "role": "member"})
+
+
+def test_api_me_with_a_forged_token_is_401(server: RunningServer) -> None:
+    header_b64, _, _ = login(server, "eve").split(".")
+    claims = {"sub": "admin", "role": "admin", "exp": int(time.time()) + 60}
+    payload_b64 = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    forged = hmac.new(b"not-the-secret", f"{header_b64}.{payload_b64}".encode(), hashlib.sha256)
+    signature_b64 = base64.urlsafe_b64encode(forged.digest()).rstrip(b"=").decode()
+    token = f"{header_b64}.{payload_b64}.{signature_b64}"
+    r = request(server.url, "/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert r.status == 401
+    assert 'error="invalid_token"' in (r.header("www-authenticate") or "")
+
+
+def test_login_without_user_is_400(server: RunningServer) -> None:
+    r = request(server.url, "/login", method="POST", body=b"{}")
+    assert_json(r, 400, {"error": "user is required"})
+
+
+# --- compress (and ETag) on /big --------------------------------------------------------------
+
+# The text GET /big returns (bigText() in src/index.ts).
+BIG_TEXT = "".join(
+    f"{i}: abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789\n" for i in range(2000)
+).encode()
+BIG_ETAG = '"' + hashlib.sha1(BIG_TEXT).hexdigest() + '"'  # hono/etag: SHA-1 of the body
+
+
+def test_big_without_accept_encoding_is_plain(server: RunningServer) -> None:
+    r = request(server.url, "/big")  # http.client sends Accept-Encoding: identity
+    assert r.status == 200
+    assert r.header("content-encoding") is None
+    assert r.body == BIG_TEXT
+    assert r.header("content-length") == str(len(BIG_TEXT))
+    assert r.header("vary") == "Accept-Encoding"
+    assert r.header("etag") == BIG_ETAG
+    assert_middleware_headers(r)
+
+
+def test_big_is_gzipped_when_asked(server: RunningServer) -> None:
+    r = request(server.url, "/big", headers={"Accept-Encoding": "gzip, deflate"})
+    assert r.status == 200
+    assert r.header("content-encoding") == "gzip"
+    assert r.header("content-length") is None  # streamed through CompressionStream
+    assert r.header("vary") == "Accept-Encoding"
+    assert r.header("etag") == "W/" + BIG_ETAG  # compress makes the strong ETag weak
+    assert r.body[:2] == b"\x1f\x8b"
+    # As on workerd: hono/compress gzips, and then the runtime gzips a body that declares
+    # Content-Encoding: gzip again (Hono's docs say compress is not needed on Workers).
+    once = gzip.decompress(r.body)
+    assert once[:2] == b"\x1f\x8b"
+    assert gzip.decompress(once) == BIG_TEXT
+    assert_middleware_headers(r)
+
+
+def test_big_is_deflated_when_only_deflate_is_accepted(server: RunningServer) -> None:
+    r = request(server.url, "/big", headers={"Accept-Encoding": "deflate"})
+    assert r.header("content-encoding") == "deflate"
+    assert zlib.decompress(r.body) == BIG_TEXT  # zlib format, as CompressionStream("deflate")
+
+
+def test_big_head_is_not_compressed(server: RunningServer) -> None:
+    r = request(server.url, "/big", method="HEAD", headers={"Accept-Encoding": "gzip"})
+    assert (r.status, r.body) == (200, b"")
+    assert r.header("content-encoding") is None
+
+
+def test_small_bodies_are_not_compressed(server: RunningServer) -> None:
+    r = request(server.url, "/json", headers={"Accept-Encoding": "gzip"})
+    assert r.header("content-encoding") is None  # no compress() outside /big
+
+
+def test_etag_middleware(server: RunningServer) -> None:
+    first = request(server.url, "/etag/data")
+    assert (first.status, first.body) == (200, b"cacheable content")
+    tag = first.header("etag")
+    assert tag == '"4811ab49e9026ed9d5cc79b1acdf3c0cd2957936"'  # SHA-1 of the body, as workerd
+    again = request(server.url, "/etag/data", headers={"If-None-Match": tag})
+    assert (again.status, again.body) == (304, b"")
+    assert again.header("etag") == tag
+    assert_middleware_headers(again)
+
+
+def test_big_if_none_match_is_304(server: RunningServer) -> None:
+    r = request(server.url, "/big", headers={"If-None-Match": BIG_ETAG})
+    assert (r.status, r.body) == (304, b"")
