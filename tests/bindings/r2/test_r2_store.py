@@ -68,3 +68,38 @@ def test_a_multipart_object_read_while_it_is_replaced(tmp_path: Path) -> None:
     _put(tmp_path, "mp", b"replaced")  # both part blobs go, once the reader is done
     assert b"".join(iter_reader(result.reader, 1)) == b"atail"
     assert len(list((tmp_path / "r2" / "b.blobs").iterdir())) == 1
+
+
+def test_a_get_racing_an_overwrite_reads_a_whole_version(tmp_path: Path) -> None:
+    """Another process replaces the object between the row read and the file open."""
+    import threading
+
+    reader = bucket_gateway(StateDir(tmp_path), "b")
+    writer = bucket_gateway(StateDir(tmp_path), "b")
+    versions = [bytes([i]) * 300_000 for i in range(4)]
+
+    def put(gw: object, body: bytes) -> None:
+        up = gw.begin_put("k", len(body), {})  # type: ignore[attr-defined]
+        up.write(body)
+        assert gw.finish_put(up) is not None  # type: ignore[attr-defined]
+
+    put(writer, versions[0])
+    stop = threading.Event()
+
+    def overwrite() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            put(writer, versions[i % len(versions)])
+
+    thread = threading.Thread(target=overwrite)
+    thread.start()
+    try:
+        for _ in range(200):
+            result = reader.get("k", {})
+            assert result is not None and result.reader is not None
+            body = b"".join(iter_reader(result.reader, 65536))
+            assert body in versions
+    finally:
+        stop.set()
+        thread.join()

@@ -338,6 +338,10 @@ class GetResult:
     length: int
 
 
+# A get that races an overwrite of its key reads the row again this many times.
+GET_ATTEMPTS = 5
+
+
 class R2Gateway:
     """One bucket's operations (blocking; run them off the event loop)."""
 
@@ -352,18 +356,27 @@ class R2Gateway:
 
     def get(self, key: str, options: dict[str, Any]) -> GetResult | None:
         validate_key(key)
-        found = self.store.get_row_and_parts(key)
-        if found is None:
-            return None
-        row, parts = found
-        cond = options.get("onlyIf")
-        if isinstance(cond, dict) and not condition_holds(cond, row):
-            return GetResult(object_meta(row, with_range=True), None, 0)
-        rng = resolve_range(options, row.size)
-        start, end = rng if rng is not None else (0, row.size)
-        reader = self.store.reader(row, parts, start, end)
-        meta = object_meta(row, rng=(start, end))
-        return GetResult(meta, reader, end - start)
+        for attempt in range(GET_ATTEMPTS):
+            found = self.store.get_row_and_parts(key)
+            if found is None:
+                return None
+            row, parts = found
+            cond = options.get("onlyIf")
+            if isinstance(cond, dict) and not condition_holds(cond, row):
+                return GetResult(object_meta(row, with_range=True), None, 0)
+            rng = resolve_range(options, row.size)
+            start, end = rng if rng is not None else (0, row.size)
+            try:
+                reader = self.store.reader(row, parts, start, end)
+            except FileNotFoundError:
+                # Overwritten (here or by another process) between reading the row and
+                # opening its file: read the new version.
+                if attempt + 1 == GET_ATTEMPTS:
+                    raise
+                continue
+            meta = object_meta(row, rng=(start, end))
+            return GetResult(meta, reader, end - start)
+        return None
 
     def list_objects(self, options: dict[str, Any]) -> dict[str, Any]:
         limit = options.get("limit")
