@@ -6,6 +6,12 @@ today every binding gets a `StateDir` and keeps SQLite databases (WAL mode) and 
 files under its own folder.
 """
 
-from pyworkerd.storage.state import StateDir, open_sqlite, write_file_atomically
+from pyworkerd.storage.state import (
+    StateDir,
+    fsync_dir,
+    open_sqlite,
+    remove_orphans,
+    write_file_atomically,
+)
 
-__all__ = ["StateDir", "open_sqlite", "write_file_atomically"]
+__all__ = ["StateDir", "fsync_dir", "open_sqlite", "remove_orphans", "write_file_atomically"]

@@ -8,10 +8,11 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-__all__ = ["StateDir", "open_sqlite", "write_file_atomically"]
+__all__ = ["StateDir", "fsync_dir", "open_sqlite", "remove_orphans", "write_file_atomically"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -68,9 +69,37 @@ def write_file_atomically(path: Path, chunks: Iterable[bytes]) -> int:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    fsync_dir(path.parent)
+    return size
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return size
+
+
+def remove_orphans(folder: Path, used: Callable[[], set[str]], max_age_s: float) -> None:
+    """Delete files in `folder` that no index row names (`used()`), once older than
+    `max_age_s`: what a crash between a commit and an unlink leaves, never a file another
+    process is still writing."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    if not names:
+        return
+    referenced = used()
+    cutoff = time.time() - max_age_s
+    for name in names:
+        if name in referenced:
+            continue
+        path = folder / name
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass

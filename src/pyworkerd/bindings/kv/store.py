@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyworkerd.storage import open_sqlite, write_file_atomically
+from pyworkerd.storage import open_sqlite, remove_orphans, write_file_atomically
 
 __all__ = ["INLINE_MAX", "Entry", "KvStore", "ListedKey", "Upload"]
 
@@ -298,27 +298,13 @@ class KvStore:
 
     def _remove_orphans(self) -> None:
         """Blob files no row names (a crash between commit and unlink), once old enough."""
-        try:
-            names = os.listdir(self.blob_dir)
-        except FileNotFoundError:
-            return
-        if not names:
-            return
-        with self._write_lock:
-            used = {
-                r[0]
-                for r in self._writer.execute("SELECT blob FROM entries WHERE blob IS NOT NULL")
-            }
-        cutoff = time.time() - ORPHAN_AGE_S
-        for name in names:
-            if name in used:
-                continue
-            path = self.blob_dir / name
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except OSError:
-                pass
+
+        def used() -> set[str]:
+            with self._write_lock:
+                query = "SELECT blob FROM entries WHERE blob IS NOT NULL"
+                return {r[0] for r in self._writer.execute(query)}
+
+        remove_orphans(self.blob_dir, used, ORPHAN_AGE_S)
 
 
 def _successor(prefix: bytes) -> bytes | None:

@@ -19,13 +19,12 @@ import secrets
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pyworkerd.storage import StateDir, open_sqlite
+from pyworkerd.storage import StateDir, fsync_dir, open_sqlite, remove_orphans
 
 __all__ = [
     "BlobReader",
@@ -155,11 +154,7 @@ class BlobWriter:
         self.file = None
         blob = new_id()
         os.replace(self.tmp, self.folder / blob)
-        dir_fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_dir(self.folder)
         return blob
 
     def discard(self) -> None:
@@ -298,25 +293,15 @@ class R2Store:
                     (self.blob_dir / b).unlink(missing_ok=True)
 
     def _sweep_orphans(self) -> None:
-        assert self._conn is not None
-        try:
-            names = os.listdir(self.blob_dir)
-        except FileNotFoundError:
-            return
-        if not names:
-            return
-        used = {r[0] for r in self._conn.execute("SELECT blob FROM objects WHERE blob IS NOT NULL")}
-        used.update(r[0] for r in self._conn.execute("SELECT blob FROM parts"))
-        cutoff = time.time() - ORPHAN_AGE_S
-        for name in names:
-            if name in used:
-                continue
-            path = self.blob_dir / name
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-            except OSError:
-                pass
+        conn = self._conn
+        assert conn is not None
+
+        def used() -> set[str]:
+            names = {r[0] for r in conn.execute("SELECT blob FROM objects WHERE blob IS NOT NULL")}
+            names.update(r[0] for r in conn.execute("SELECT blob FROM parts"))
+            return names
+
+        remove_orphans(self.blob_dir, used, ORPHAN_AGE_S)
 
     # ------------------------------------------------------------------ objects
     def get_row(self, key: str) -> ObjectRow | None:
