@@ -20,14 +20,16 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 class StateDir:
     """`<root>/<kind>/<name>…`: one folder per binding kind (kv, d1, r2 …).
 
-    With `root=None` (`--no-persist`) the state lives in a temporary folder removed when
-    the process exits: nothing outlives the run.
+    With `root=None` (`--no-persist`) the state lives in memory: a temporary folder on a
+    RAM file system where there is one (/dev/shm), removed when the process exits.
     """
 
     def __init__(self, root: Path | None) -> None:
         self.persistent = root is not None
         if root is None:
-            root = Path(tempfile.mkdtemp(prefix="pyworkerd-state-"))
+            ram = Path("/dev/shm")
+            where = str(ram) if ram.is_dir() and os.access(ram, os.W_OK) else None
+            root = Path(tempfile.mkdtemp(prefix="pyworkerd-state-", dir=where))
             atexit.register(shutil.rmtree, root, True)
         self.root = root
 
