@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyworkerd.testing import RunningServer, run_cli, running_server
-from tests.examples.conftest import request
+from tests.server.conftest import request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
 

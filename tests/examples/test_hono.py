@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pyworkerd.testing import RunningServer, running_server
-from tests.examples.conftest import Reply, request
+from tests.server.conftest import Reply, request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hono"
 # vars in examples/hono/wrangler.jsonc
@@ -237,7 +237,7 @@ def test_cors_post(server: RunningServer) -> None:
 def test_no_cors_outside_api(server: RunningServer) -> None:
     r = request(server.url, "/json", headers={"Origin": CORS_ALLOWED})
     assert r.status == 200
-    assert not [k for k, _ in r.headers if k.startswith("access-control-")]
+    assert not [k for k, _ in r.header_list if k.startswith("access-control-")]
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from pyworkerd.testing import RunningServer, run_cli, running_server
-from tests.examples.conftest import Reply, request
+from tests.server.conftest import Reply, request
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "uploads"
 BUCKET = "uploads-files"  # r2_buckets[0].bucket_name in examples/uploads/wrangler.jsonc

@@ -25,8 +25,20 @@ def write_project(root: Path, files: dict[str, str], config: dict[str, Any]) -> 
 @dataclass
 class Reply:
     status: int
-    headers: dict[str, str]
+    reason: str
+    header_list: list[tuple[str, str]]  # as sent, names lower-cased, repeats kept
     body: bytes
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-cased names; for a repeated header, its last value."""
+        return dict(self.header_list)
+
+    def header(self, name: str) -> str | None:
+        """The one value of header `name` (None if absent; an error if sent twice)."""
+        values = [v for k, v in self.header_list if k == name.lower()]
+        assert len(values) <= 1, f"{name} sent {len(values)} times: {values}"
+        return values[0] if values else None
 
     @property
     def text(self) -> str:
@@ -45,13 +57,14 @@ def request(
     headers: dict[str, str] | None = None,
     timeout: float = 30.0,
 ) -> Reply:
-    """One HTTP request with http.client (no redirects, no retries, any status)."""
+    """One request on a fresh connection: any status, no redirects, no retries."""
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         data = resp.read()
-        return Reply(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+        names = [(k.lower(), v) for k, v in resp.getheaders()]
+        return Reply(resp.status, resp.reason, names, data)
     finally:
         conn.close()
