@@ -19,7 +19,9 @@ import base64
 import itertools
 import json
 import os
+import secrets
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -39,7 +41,7 @@ from pyworkerd.engine.types import (
     WorkerSpec,
 )
 
-__all__ = ["Isolate", "NotStarted"]
+__all__ = ["Isolate", "NotStarted", "isolate_by_key"]
 
 STAGING_SIZE = 1 << 20  # must match 90_bridge.js
 ENTROPY_BYTES = 32  # fresh os.urandom bytes at the end of staging for every batch
@@ -61,6 +63,15 @@ STARTUP_LIMIT_S = 1.0
 
 # Request ids are unique in the process (host ops key their state by worker and id).
 _REQUEST_IDS = itertools.count(1)
+# Live isolates by their unguessable key: RPC references name the isolate that owns the
+# object they point at.
+_LIVE: weakref.WeakValueDictionary[str, Isolate] = weakref.WeakValueDictionary()
+
+
+def isolate_by_key(key: str) -> Isolate | None:
+    """The live isolate with this key (RPC stubs of objects passed by reference)."""
+    found = _LIVE.get(key)
+    return None if found is None or found.dead else found
 
 
 class NotStarted(Exception):
@@ -88,7 +99,8 @@ class _Exchange:
 
     def __init__(self, rid: int, loop: asyncio.AbstractEventLoop) -> None:
         self.rid = rid
-        self.head: asyncio.Future[HostResponse] = loop.create_future()
+        # The HostResponse of a request, or the JSON value answering an invocation.
+        self.head: asyncio.Future[Any] = loop.create_future()
         self.done: asyncio.Future[None] = loop.create_future()
         self.body_queue: asyncio.Queue[bytes | BaseException | None] | None = None
         self.body_iter: AsyncIterator[bytes] | None = None
@@ -123,6 +135,8 @@ class Isolate:
         self.last_used = self.created
         self.dead = False
         self.retire_reason: Outcome | None = None
+        self.key = secrets.token_hex(12)
+        _LIVE[self.key] = self
         self._exchanges: dict[int, _Exchange] = {}
         self._events: list[list[Any]] = []
         self._flush_scheduled = False
@@ -203,6 +217,7 @@ class Isolate:
             "secrets": spec.secrets,
             "bindings": spec.bindings,
             "modules": modules,
+            "isolateKey": self.key,
         }
 
     # ------------------------------------------------------------------ requests
@@ -225,7 +240,8 @@ class Isolate:
         self.last_used = time.monotonic()
         body = request.body
         # [REQUEST, rid, method, url, headers, body mode, then staging offset and length
-        # (filled in at flush) or the inline bytes until then]
+        # (filled in at flush; the inline bytes until then), and for a named entrypoint
+        # or props (service bindings) the entrypoint's name and ctx.props]
         event: list[Any] = [Event.REQUEST, rid, request.method, request.url, request.headers]
         if body is None:
             ex.retryable = True
@@ -233,16 +249,43 @@ class Isolate:
         elif isinstance(body, bytes | bytearray | memoryview):
             ex.retryable = True
             if len(body) <= INLINE_BODY_MAX:
-                event += [RequestBodyMode.INLINE, bytes(body)]
+                event += [RequestBodyMode.INLINE, bytes(body), 0]
             else:
                 ex.body_iter = _iterate(bytes(body))
                 event += [RequestBodyMode.STREAM, 0, 0]
         else:
             ex.body_iter = body
             event += [RequestBodyMode.STREAM, 0, 0]
+        if request.entrypoint is not None or request.props is not None:
+            event += [request.entrypoint, request.props]
         self._queue(event)
         response = await ex.head
         return response, ex.done
+
+    async def invoke(
+        self,
+        kind: str,
+        args: Any,
+        *,
+        entrypoint: str | None = None,
+        name: str | None = None,
+        props: Any = None,
+    ) -> tuple[Any, asyncio.Future[None]]:
+        """Run a handler that is not `fetch` (scheduled, queue, an RPC method …).
+
+        Returns the handler's JSON answer and a future that settles when the invocation is
+        over (every waitUntil promise settled). A JS exception raises WorkerFailure.
+        """
+        if self.dead:
+            raise WorkerFailure(self.retire_reason or "canceled", "Error", "isolate retired")
+        rid = next(_REQUEST_IDS)
+        ex = _Exchange(rid, self.loop)
+        ex.retryable = True
+        self._exchanges[rid] = ex
+        self.last_used = time.monotonic()
+        self._queue([Event.INVOKE, rid, kind, entrypoint, name, args, props])
+        value = await ex.head
+        return value, ex.done
 
     def cancel(self, rid: int, reason: str = "The client disconnected.") -> None:
         if rid in self._exchanges and not self.dead:
@@ -282,7 +325,7 @@ class Isolate:
         self._batches_posted += 1
         seq = self._batches_posted
         for index, ev in enumerate(send, 1):
-            if ev[0] == Event.REQUEST:
+            if ev[0] in (Event.REQUEST, Event.INVOKE):
                 sent = self._exchanges.get(ev[1])
                 if sent is not None:
                     sent.batch_seq, sent.batch_index = seq, index
@@ -434,6 +477,10 @@ class Isolate:
             return
         if code == Message.HEAD:
             self._on_head(ex, rec, blobs)
+        elif code == Message.RESULT:
+            if not ex.head.done():
+                ex.head.set_result(rec[2])
+            self._response_sent(ex)
         elif code == Message.CHUNK:
             ex.chunks_received += 1
             if ex.body_queue is not None:
@@ -747,7 +794,7 @@ def _binary_of(ev: list[Any]) -> bytes | None:
 
 def _place(ev: list[Any], offset: int, length: int) -> list[Any]:
     if ev[0] == Event.REQUEST:
-        return [*ev[:6], offset, length]
+        return [*ev[:6], offset, length, *ev[8:]]
     if ev[0] == Event.HOST_RESULT:
         return [*ev[:4], offset, length]
     if ev[0] == Event.WS_MESSAGE:

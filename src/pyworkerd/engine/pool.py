@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.isolate import Isolate, NotStarted
@@ -140,6 +141,27 @@ class WorkerPool:
             except NotStarted:
                 continue
         return await (await self.pick()).fetch(request)
+
+    async def invoke(
+        self,
+        kind: str,
+        args: Any,
+        *,
+        entrypoint: str | None = None,
+        name: str | None = None,
+        props: Any = None,
+    ) -> tuple[Any, asyncio.Future[None]]:
+        """Run a non-fetch handler (see Isolate.invoke), retried like fetch when unstarted."""
+        for attempt in range(MAX_ATTEMPTS):
+            isolate = await self.pick()
+            try:
+                return await isolate.invoke(
+                    kind, args, entrypoint=entrypoint, name=name, props=props
+                )
+            except NotStarted:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         for isolate in list(self.isolates):

@@ -23,6 +23,9 @@ class Event(IntEnum):
     HOST_RESULT = 10
     WS_MESSAGE = 11  # socket id, 0, text | socket id, 1, staging offset, length
     WS_CLOSE = 12  # socket id, code, reason, wasClean, rid
+    # rid, kind ("scheduled" | "queue" | "rpc" …), entrypoint, name, args (JSON), props:
+    # an invocation that is not an HTTP request; answered by RESULT or FAIL, then DONE
+    INVOKE = 13
 
 
 class Message(IntEnum):
@@ -44,6 +47,7 @@ class Message(IntEnum):
     HOST_CALL = 11  # call id, rid, op, args, blob index | null
     WS_SEND = 12  # socket id, 0, text | socket id, 1, blob index
     WS_CLOSE = 13  # socket id, code, reason
+    RESULT = 14  # rid, value (JSON): the answer to an INVOKE
 
 
 class BodyKind(IntEnum):

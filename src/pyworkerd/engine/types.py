@@ -62,6 +62,9 @@ class HostRequest:
     url: str
     headers: list[str]  # flat: [name1, value1, name2, value2, ...]
     body: RequestBody = None
+    # The named export that handles it (service bindings with `entrypoint`), and ctx.props.
+    entrypoint: str | None = None
+    props: Any = None
 
 
 @dataclass

@@ -34,9 +34,9 @@ import itertools
 import os
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp.compression_utils import HAS_BROTLI, HAS_ZSTD
@@ -59,9 +59,12 @@ __all__ = [
     "MAX_REDIRECTS",
     "SUBREQUEST_LIMIT",
     "TOO_MANY_SUBREQUESTS",
+    "ResponseLike",
+    "Transport",
     "close_session",
     "open_fetches",
     "release_request",
+    "start_exchange",
     "subrequest_limit",
 ]
 
@@ -142,6 +145,47 @@ async def close_session() -> None:
     _session_loop = None
 
 
+class BodyReader(Protocol):
+    """What the exchange reads a response body through (aiohttp's StreamReader has it)."""
+
+    async def read(self, n: int = -1) -> bytes: ...
+    def read_nowait(self, n: int = -1) -> bytes: ...
+    def at_eof(self) -> bool: ...
+
+
+class ResponseLike(Protocol):
+    """A response as the exchange needs it (aiohttp's ClientResponse has it)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> BodyReader: ...
+    def release(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+# Sends one request (no redirects followed) and returns the response once its head is in.
+Transport = Callable[[str, URL, CIMultiDict[str], Any], Awaitable[ResponseLike]]
+
+
+async def _network(method: str, url: URL, headers: CIMultiDict[str], body: Any) -> ResponseLike:
+    return await _get_session().request(
+        method,
+        url,
+        headers=headers,
+        data=body,
+        allow_redirects=False,
+        skip_auto_headers=SKIP_AUTO_HEADERS,
+        compress=None,
+    )
+
+
 # Exchanges closed because their request ended: (worker, id) -> the request that made them.
 _RELEASED: OrderedDict[tuple[str, Any], int] = OrderedDict()
 MAX_RELEASED = 10_000
@@ -159,8 +203,9 @@ class _Fetch:
     body: bytes | None
     upload: asyncio.Queue[bytes | None] | None
     head: asyncio.Future[dict[str, Any]]
+    transport: Transport
     task: asyncio.Task[None] | None = None
-    response: aiohttp.ClientResponse | None = None
+    response: ResponseLike | None = None
     url_list: list[str] = field(default_factory=list)
     last_used: float = field(default_factory=time.monotonic)
     busy: int = 0
@@ -286,7 +331,6 @@ async def _upload(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[bytes]:
 
 async def _run(state: _Fetch) -> None:
     """Send the request, follow redirects if asked, and publish the response head."""
-    session = _get_session()
     method = state.method
     url = state.url
     headers = CIMultiDict(state.headers)
@@ -296,15 +340,7 @@ async def _run(state: _Fetch) -> None:
     state.url_list = [str(url)]
     while True:
         try:
-            response = await session.request(
-                method,
-                url,
-                headers=headers,
-                data=body,
-                allow_redirects=False,
-                skip_auto_headers=SKIP_AUTO_HEADERS,
-                compress=None,
-            )
+            response = await state.transport(method, url, headers, body)
         except asyncio.CancelledError:
             raise
         except aiohttp.InvalidURL as exc:
@@ -403,6 +439,11 @@ def _body_error(exc: BaseException) -> HostError:
 # ------------------------------------------------------------------------- ops
 @runtime_op("fetch.start")
 async def start(call: HostCall) -> HostResult:
+    return start_exchange(call, _network)
+
+
+def start_exchange(call: HostCall, transport: Transport) -> HostResult:
+    """`fetch.start` over any transport: the network, or another worker (service bindings)."""
     args = call.args
     if not isinstance(args, dict):
         raise HostError("TypeError", "fetch: bad arguments")
@@ -434,6 +475,7 @@ async def start(call: HostCall) -> HostResult:
         body=(call.payload or b"") if mode == "bytes" else None,
         upload=asyncio.Queue(UPLOAD_QUEUE) if mode == "stream" else None,
         head=loop.create_future(),
+        transport=transport,
     )
     _FETCHES[state.id] = state
     task = loop.create_task(_run(state))

@@ -26,6 +26,7 @@ from pyworkerd.config import WorkerConfig
 from pyworkerd.engine import hostops
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.pool import IsolateBudget
+from pyworkerd.engine.services import register_service, unregister_service
 from pyworkerd.server.frontend import FrontEnd, Limits
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
@@ -107,6 +108,8 @@ async def run(options: ServeOptions) -> int:
         )
         for i, cfg in enumerate(options.configs)
     ]
+    for worker in workers:
+        register_service(worker.name, worker)
     if not await _start_all(workers, printer) and not options.dev:
         await _close_all(workers, spares)
         return 1
@@ -202,6 +205,8 @@ async def _start_all(workers: list[Worker], printer: LogPrinter) -> bool:
 
 
 async def _close_all(workers: list[Worker], spares: SpareContexts) -> None:
+    for worker in workers:
+        unregister_service(worker.name, worker)
     await asyncio.gather(*(w.close() for w in workers))
     await spares.close()
     await hostops.shutdown()

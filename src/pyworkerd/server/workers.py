@@ -13,9 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyworkerd.bindings import build_bindings
 from pyworkerd.bundler import Bundle, BundlerError, bundle_async
+from pyworkerd.bundler.nodecompat import node_compat
 from pyworkerd.config import DEFAULT_MEMORY_MB, WorkerConfig
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.hostops import ops_with_runtime
@@ -105,6 +107,7 @@ class Worker:
                 jsx_fragment=config.jsx_fragment,
                 tsconfig=config.tsconfig,
                 keep_names=config.keep_names,
+                node_compat=node_compat(config.compatibility_date, config.compatibility_flags),
             )
         except BundlerError as exc:
             raise BuildFailed(str(exc)) from None
@@ -163,6 +166,23 @@ class Worker:
         if version is None:
             raise RuntimeError(self.last_error or "the worker is not built")
         return await version.pool.fetch(request)
+
+    async def invoke(
+        self,
+        kind: str,
+        args: Any,
+        *,
+        entrypoint: str | None = None,
+        name: str | None = None,
+        props: Any = None,
+    ) -> tuple[Any, asyncio.Future[None]]:
+        """Run a non-fetch handler (scheduled, queue, RPC …) in the current version."""
+        version = self.current
+        if version is None:
+            raise RuntimeError(self.last_error or "the worker is not built")
+        return await version.pool.invoke(
+            kind, args, entrypoint=entrypoint, name=name, props=props
+        )
 
     def watched_files(self) -> set[Path]:
         """Sources of the running version, its config and its secrets files."""

@@ -158,7 +158,9 @@ function contentLengthOf(flat) {
   return found;
 }
 
-function doFetch(input, init, argCount) {
+// `via`: undefined for the network, or {op, binding} for a binding's fetch() (a service
+// binding's "service.fetch"), which runs the same exchange over another transport.
+function doFetch(input, init, argCount, via = undefined) {
   if (argCount === 0) {
     throw new TypeErrorCtor("Failed to execute 'fetch' on 'ServiceWorkerGlobalScope': parameter 1 is not of type 'Request or string'.");
   }
@@ -170,7 +172,12 @@ function doFetch(input, init, argCount) {
   }
   // ---- WebSocket upgrade: with `Upgrade: websocket` fetch() opens a WebSocket and resolves
   // to a 101 Response whose `webSocket` the worker accepts (80_websocket.js, websocket.py).
-  if (internals.ws.isUpgrade(r.headers)) return internals.ws.fetchUpgrade(r);
+  if (internals.ws.isUpgrade(r.headers)) {
+    if (via !== undefined) {
+      return PromiseCtor.reject(new TypeErrorCtor("WebSocket upgrades through a binding's fetch() are not supported by pyworkerd yet."));
+    }
+    return internals.ws.fetchUpgrade(r);
+  }
   // ---- end of the WebSocket upgrade
   let body = r.body;
   let mode = "none";
@@ -197,6 +204,8 @@ function doFetch(input, init, argCount) {
   }
   const method = r.method;
   const args = { method, url: r.url, headers: r.headers, redirect: r.redirect, body: mode, length };
+  if (via !== undefined) args.binding = via.binding;
+  const startOp = via === undefined ? "fetch.start" : via.op;
 
   return new PromiseCtor((resolve, reject) => {
     let id = null;
@@ -226,7 +235,7 @@ function doFetch(input, init, argCount) {
     }
     if (signal !== null && internals.addAbortAlgorithm) internals.addAbortAlgorithm(signal, onAbort);
 
-    PromisePrototypeThen(hostCall("fetch.start", args, mode === "bytes" ? payload : undefined), (started) => {
+    PromisePrototypeThen(hostCall(startOp, args, mode === "bytes" ? payload : undefined), (started) => {
       id = started[0];
       if (exchange.finished) { hostCall("fetch.abort", id); return; }
       if (mode === "stream") {
@@ -262,3 +271,10 @@ function fetch(input, init = undefined) {
 }
 
 internals.defineGlobal("fetch", fetch);
+internals.fetchVia = (via, input, init) => {
+  try {
+    return doFetch(input, init, 1, via);
+  } catch (err) {
+    return PromiseCtor.reject(err);
+  }
+};

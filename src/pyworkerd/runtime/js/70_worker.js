@@ -5,7 +5,7 @@
 
 const { ObjectCreate, ObjectKeys,
   Promise: PromiseCtor, TypeError: TypeErrorCtor, Error: ErrorCtor, ArrayPrototypePush,
-  ReflectApply, WeakMap: WeakMapCtor } = internals.primordials;
+  ReflectApply, WeakMap: WeakMapCtor, PromisePrototypeThen } = internals.primordials;
 
 // -- cloudflare:workers --------------------------------------------------------------
 class WorkerEntrypoint {
@@ -122,6 +122,7 @@ internals.loadWorker = (moduleFn, config) => {
   }
   workerState.env = env;
   workerState.name = config.name;
+  if (internals.setRpcIsolateKey) internals.setRpcIsolateKey(config.isolateKey ?? "");
   const module = { exports: {} };
   const require = makeRequire(loadExtraModules(config.modules || {}));
   lockDownWebAssembly();
@@ -174,22 +175,56 @@ function isClass(value, base) {
   return typeof value === "function" && value.prototype instanceof base;
 }
 
-// The fetch handler for an entrypoint name ("default" unless a named one is asked for):
-// returns (request, ctx) => Promise<Response>. Throws workerd's message when missing.
-internals.fetchHandler = (entrypoint = "default") => {
+// The handler `method` of an entrypoint ("default" unless a named one is asked for), as a
+// function of the event's own arguments: for an object export `obj[method](...args, env,
+// ctx)`, for a WorkerEntrypoint class `new Class(ctx, env)[method](...args)`. null when
+// the export has no such method.
+function exportedHandler(entrypoint, method, ctx) {
   const exported = workerState.exports?.[entrypoint];
   const env = workerState.env;
   if (isClass(exported, WorkerEntrypoint)) {
-    if (typeof exported.prototype.fetch !== "function") return null;
-    return (request, ctx) => {
+    if (typeof exported.prototype[method] !== "function") return null;
+    return (...args) => {
       const instance = new exported(ctx, env);
-      return instance.fetch(request);
+      return ReflectApply(instance[method], instance, args);
     };
   }
-  if (exported && typeof exported.fetch === "function") {
-    return (request, ctx) => exported.fetch(request, env, ctx);
+  if (exported && typeof exported[method] === "function") {
+    return (...args) => ReflectApply(exported[method], exported, [...args, env, ctx]);
   }
   return null;
+}
+internals.exportedHandler = exportedHandler;
+internals.isEntrypointClass = (value) => isClass(value, WorkerEntrypoint);
+internals.isDurableObjectClass = (value) => isClass(value, DurableObject);
+internals.workerExports = () => workerState.exports;
+internals.workerEnv = () => workerState.env;
+
+// Invocations that are not HTTP requests (90_bridge.js E_INVOKE), by kind. Runtime files
+// and binding facades add theirs: invokers[kind] = (entrypoint, name, args, ctx) => value.
+const invokers = ObjectCreate(null);
+internals.invokers = invokers;
+internals.invokeHandler = (kind, entrypoint, name, args, ctx) => {
+  const invoker = invokers[kind];
+  if (invoker === undefined) throw new TypeErrorCtor(`Unknown event kind "${kind}".`);
+  return invoker(entrypoint ?? "default", name, args, ctx);
+};
+
+// scheduled(controller, env, ctx): cron triggers, /cdn-cgi/handler/scheduled, /__scheduled.
+class ScheduledController {
+  constructor() { throw new TypeErrorCtor("Illegal constructor"); }
+}
+invokers.scheduled = (entrypoint, _name, args) => {
+  const handler = exportedHandler(entrypoint, "scheduled", internals.currentContext);
+  if (handler === null) throw new ErrorCtor("Handler does not export a scheduled() function.");
+  const controller = ObjectCreate(ScheduledController.prototype);
+  const state = { noRetry: false };
+  controller.scheduledTime = args.scheduledTime;
+  controller.cron = args.cron;
+  controller.type = "scheduled";
+  controller.noRetry = function noRetry() { state.noRetry = true; };
+  return PromisePrototypeThen(PromiseCtor.resolve(handler(controller)),
+    () => ({ noRetry: state.noRetry }));
 };
 
 internals.workerName = () => workerState.name;

@@ -20,11 +20,11 @@ const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapProtot
 // Event codes, Python -> JS (engine/protocol.py mirrors these).
 const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
   E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9, E_HOST_RESULT = 10, E_WS_MESSAGE = 11,
-  E_WS_CLOSE = 12;
+  E_WS_CLOSE = 12, E_INVOKE = 13;
 // Message codes, JS -> Python.
 const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
   M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10, M_HOST_CALL = 11,
-  M_WS_SEND = 12, M_WS_CLOSE = 13;
+  M_WS_SEND = 12, M_WS_CLOSE = 13, M_RESULT = 14;
 // Body kinds in M_HEAD.
 const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
 // Request body modes in E_REQUEST.
@@ -134,6 +134,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     if (st.responded && st.bodyDone && st.waitUntilSettled && !st.finished) {
       st.finished = true;
       MapPrototypeDelete(requests, rid);
+      if (internals.rpcRequestDone) internals.rpcRequestDone(rid);
       emit([M_DONE, rid]);
     }
   }
@@ -294,11 +295,10 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     if (resolve) resolve();
   }
 
-  function startRequest(ev) {
-    const rid = ev[1];
-    const mode = ev[5];
-    let body = null;
-    const { ctx, state: ctxState } = internals.createContext();
+  // The state of one invocation (a request or another event), current while its
+  // handler's synchronous part runs.
+  function enter(rid, props) {
+    const { ctx, state: ctxState } = internals.createContext(props);
     const st = {
       ctxState, responded: false, bodyDone: false, finished: false,
       waitUntilSettled: true, waitUntilSeen: 0, reader: null, reading: false, credit: 0,
@@ -308,6 +308,36 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     ctxState.onWaitUntil = () => trackWaitUntil(rid, st);
     internals.currentRequest = rid;
     internals.currentContext = ctx;
+    return [ctx, st];
+  }
+
+  // [E_INVOKE, rid, kind, entrypoint, name, args, props]: scheduled, queue, RPC …;
+  // answered with [M_RESULT, rid, value] (the value is JSON) or M_FAIL.
+  function startInvoke(ev) {
+    const rid = ev[1];
+    const [ctx, st] = enter(rid, ev[6]);
+    try {
+      const result = internals.invokeHandler(ev[2], ev[3], ev[4], ev[5], ctx);
+      PromisePrototypeThen(PromiseCtor.resolve(result), (value) => {
+        if (st.responded) return;
+        st.responded = true;
+        st.bodyDone = true;
+        emit([M_RESULT, rid, value === undefined ? null : value]);
+        finishIfDone(rid, st);
+      }, (err) => fail(rid, st, err));
+    } catch (err) {
+      fail(rid, st, err);
+    } finally {
+      internals.currentRequest = 0;
+      internals.currentContext = null;
+    }
+  }
+
+  function startRequest(ev) {
+    const rid = ev[1];
+    const mode = ev[5];
+    let body = null;
+    const [ctx, st] = enter(rid, ev[9]);
     try {
       if (mode === REQ_INLINE) {
         body = TypedArrayPrototypeSlice(stagingBytes, ev[6], ev[6] + ev[7]);
@@ -315,9 +345,9 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
         body = requestBodyStream(rid, st, ev[4]);
       }
       const request = internals.http.requestFromHost(ev[2], ev[3], ev[4], internals.makeCf(), body);
-      const handler = internals.fetchHandler();
+      const handler = internals.exportedHandler(ev[8] ?? "default", "fetch", ctx);
       if (handler === null) throw new ErrorCtor("Handler does not export a fetch() function.");
-      const result = handler(request, ctx);
+      const result = handler(request);
       PromisePrototypeThen(PromiseCtor.resolve(result),
         (response) => sendResponse(rid, st, response),
         (err) => fail(rid, st, err));
@@ -332,6 +362,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   function handle(ev) {
     const kind = ev[0];
     if (kind === E_REQUEST) { startRequest(ev); return; }
+    if (kind === E_INVOKE) { startInvoke(ev); return; }
     if (kind === E_TIMER) { internals.fireTimer(ev[1]); return; }
     if (kind === E_HOST_RESULT) { settleHostCall(ev); return; }
     if (kind === E_WS_MESSAGE) {
