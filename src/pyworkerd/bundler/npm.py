@@ -1,0 +1,89 @@
+"""npm packages the runtime bundles (polyfills, Wasm builds), installed from a lockfile.
+
+A folder holding ``package.json`` and ``package-lock.json`` names the packages and pins each
+one's version and sha512 integrity. ``installed_node_modules(folder)`` runs ``npm ci`` for it
+once per machine into the cache (``<cache>/npm/<hash of the two files>/``): npm checks every
+tarball against the lockfile's integrity, and install scripts never run. Concurrent callers
+(several processes starting at once) wait for the first; a half-done install is never used.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from .errors import BundlerError
+from .esbuild import cache_dir
+
+__all__ = ["NpmInstallError", "installed_node_modules"]
+
+LOCK_FILES = ("package.json", "package-lock.json")
+_DONE_MARK = ".pyworkerd-complete"
+_thread_lock = threading.Lock()
+
+
+class NpmInstallError(BundlerError):
+    """The packages could not be installed; the message is one line with the way out."""
+
+
+def _lock_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for name in LOCK_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise NpmInstallError(f"{path}: missing; the runtime's npm packages need it")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def installed_node_modules(folder: Path, *, cache: Path | None = None) -> Path:
+    """The ``node_modules`` folder for the lockfile in ``folder``, installing it once."""
+    target = (cache or cache_dir()) / "npm" / _lock_hash(folder)
+    modules = target / "node_modules"
+    if (target / _DONE_MARK).is_file():
+        return modules
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock, open(target.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / _DONE_MARK).is_file():
+            _install(folder, target)
+    return modules
+
+
+def _install(folder: Path, target: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NpmInstallError(
+            "npm is not found; install Node.js and npm (they fetch the runtime's pinned packages)"
+        )
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".install-"))
+    try:
+        for name in LOCK_FILES:
+            shutil.copyfile(folder / name, work / name)
+        try:
+            proc = subprocess.run(
+                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise NpmInstallError(f"npm ci in {folder} failed ({exc})") from None
+        if proc.returncode != 0:
+            detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise NpmInstallError(f"npm ci for {folder} failed (exit {proc.returncode}: {detail})")
+        (work / _DONE_MARK).write_text("ok\n")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
