@@ -11,7 +11,7 @@ from pyworkerd.bundler.npm import NpmInstallError, installed_node_modules
 
 def test_a_folder_without_a_lockfile_is_refused(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"name": "x", "version": "1.0.0"}')
-    with pytest.raises(NpmInstallError, match="package-lock.json: missing"):
+    with pytest.raises(NpmInstallError, match=r"package-lock\.json: missing"):
         installed_node_modules(tmp_path, cache=tmp_path / "cache")
 
 

@@ -35,6 +35,7 @@ from typing import Any, TypedDict, Unpack
 from .cache import load_cached, store_cached
 from .errors import BundleError, EsbuildUnavailableError, Message
 from .esbuild import ESBUILD_VERSION, EsbuildBinary, esbuild_version, locate_esbuild
+from .nodecompat import NodeCompat
 from .rules import (
     MODULE_KINDS,
     ModuleKind,
@@ -140,6 +141,7 @@ class _Job:
     no_bundle: bool
     esbuild: EsbuildBinary
     conditions: tuple[str, ...]
+    node: NodeCompat | None = None
     warnings: list[str] = field(default_factory=list)
     by_path: dict[Path, ModuleKind] | None = None  # set for the second run
 
@@ -168,6 +170,8 @@ class _Job:
                 tail = [ln for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
                 text = tail[-1].strip() if tail else f"esbuild exited with status {returncode}"
                 errors = [Message("ERROR", text)]
+            if self.node is not None:
+                errors = self.node.explain(errors)
             raise BundleError(errors, self.version_note())
 
         meta = json.loads(self.metafile.read_text("utf-8"))
@@ -417,6 +421,7 @@ def _prepare(
     tsconfig: Path | None = None,
     keep_names: bool = True,
     esbuild: Path | None = None,
+    node_compat: NodeCompat | None = None,
 ) -> _Job:
     project = Path(project_dir).resolve()
     entry_path = Path(os.path.normpath(project / entry))
@@ -466,7 +471,8 @@ def _prepare(
     ]
     rule_externals: list[str] = []
     if not no_bundle:
-        patterns = dict.fromkeys([*_BUILTIN_EXTERNALS, *external])
+        builtins = _BUILTIN_EXTERNALS if node_compat is None else _node_externals(node_compat)
+        patterns = dict.fromkeys([*builtins, *external])
         rule_patterns = dict.fromkeys(
             external_pattern(g) for r in parsed.module_rules() for g in r.globs
         )
@@ -477,6 +483,7 @@ def _prepare(
             "--main-fields=browser,module,main",
             *(f"--external:{p}" for p in patterns),
             *(f"--alias:{k}={v}" for k, v in (alias or {}).items()),
+            *(node_compat.esbuild_args(binary.path) if node_compat is not None else ()),
         ]
     if minify:
         argv.append("--minify")
@@ -501,8 +508,16 @@ def _prepare(
         no_bundle=no_bundle,
         esbuild=binary,
         conditions=tuple(conditions),
+        node=node_compat,
         warnings=warnings,
     )
+
+
+def _node_externals(node: NodeCompat) -> tuple[str, ...]:
+    """With the worker's Node.js mode known, ``node:*`` is no longer external wholesale:
+    the modules it allows are aliased, and the others fail to resolve
+    (:meth:`NodeCompat.explain`)."""
+    return ("cloudflare:*", "__STATIC_CONTENT_MANIFEST", *node.externals)
 
 
 def _version_of(path: Path) -> str:
@@ -535,6 +550,7 @@ class BuildSettings(TypedDict, total=False):
     tsconfig: Path | None
     keep_names: bool
     esbuild: Path | None
+    node_compat: NodeCompat | None
 
 
 def bundle(entry: Path, *, project_dir: Path, **settings: Unpack[BuildSettings]) -> Bundle:
@@ -543,7 +559,9 @@ def bundle(entry: Path, *, project_dir: Path, **settings: Unpack[BuildSettings])
     ``rules``, ``define``, ``alias``, ``minify``, ``no_bundle``, ``jsx_factory``,
     ``jsx_fragment``, ``tsconfig`` and ``keep_names`` mean what wrangler's settings of those
     names mean (``define`` values are JS source text). ``external`` adds to the always-external
-    ``cloudflare:*`` and ``node:*``. ``process.env.NODE_ENV`` is defined as esbuild's browser
+    ``cloudflare:*`` and ``node:*`` (``node_compat``, the worker's Node.js mode from its
+    compatibility date and flags, replaces the latter with what the mode allows; see
+    :mod:`.nodecompat`). ``process.env.NODE_ENV`` is defined as esbuild's browser
     platform (wrangler's) defines it, unless ``define`` says otherwise. ``esbuild`` skips the
     lookup. Raises :class:`BundleError` when the code does not build and
     :class:`EsbuildUnavailableError` when there is no esbuild to build it with.

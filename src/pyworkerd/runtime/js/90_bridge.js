@@ -298,6 +298,8 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   // The state of one invocation (a request or another event), current while its
   // handler's synchronous part runs.
   function enter(rid, props) {
+    // AsyncLocalStorage (72_node.js): each invocation starts in the empty context.
+    if (internals.enterRootContext) internals.enterRootContext();
     const { ctx, state: ctxState } = internals.createContext(props);
     const st = {
       ctxState, responded: false, bodyDone: false, finished: false,

@@ -1,0 +1,1 @@
+module.exports = require("../../node_modules/readable-stream/lib/stream/promises.js");
