@@ -26,6 +26,7 @@ BINDING_COMMANDS = ("kv", "r2", "d1")
 
 # Tells the processes of `serve --workers N` that sharing the parent's port is intended.
 SHARED_PORT_ENV = "PYWORKERD_SHARED_PORT"
+PROCESS_INDEX_ENV = "PYWORKERD_PROCESS_INDEX"
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="run workers for development, reloading on changes")
     _add_common(dev)
+    dev.add_argument(
+        "--test-scheduled",
+        action="store_true",
+        help="add wrangler's /__scheduled?cron=… route that runs the scheduled handler",
+    )
     serve = sub.add_parser("serve", help="run workers for production (no reload)")
     _add_common(serve)
     serve.add_argument("--workers", type=int, default=1, help="number of server processes")
@@ -121,7 +127,15 @@ def _run_command(args: argparse.Namespace) -> int:
     dev = args.command == "dev"
     log_requests = dev or args.log_requests
     return _run_loop(
-        lambda: project.serve(printer, dev=dev, shared_port=shared, log_requests=log_requests)
+        lambda: project.serve(
+            printer,
+            dev=dev,
+            shared_port=shared,
+            log_requests=log_requests,
+            # Crons and queue consumers run in the first process of `serve --workers N`.
+            background=os.environ.get(PROCESS_INDEX_ENV, "0") == "0",
+            test_scheduled=bool(getattr(args, "test_scheduled", False)),
+        )
     )
 
 
@@ -144,9 +158,10 @@ def _serve_processes(args: argparse.Namespace, ip: str, port: int) -> int:
     env = {**os.environ, SHARED_PORT_ENV: "1"}
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "pyworkerd", *child_args, "--port", str(port)], env=env
+            [sys.executable, "-m", "pyworkerd", *child_args, "--port", str(port)],
+            env={**env, PROCESS_INDEX_ENV: str(index)},
         )
-        for _ in range(args.workers)
+        for index in range(args.workers)
     ]
 
     def forward(signum: int, _frame: Any) -> None:

@@ -75,6 +75,8 @@ class Project:
         dev: bool,
         shared_port: bool = False,
         log_requests: bool = True,
+        background: bool = True,
+        test_scheduled: bool = False,
     ) -> int:
         from pyworkerd.server.runner import ServeOptions, run
 
@@ -92,6 +94,8 @@ class Project:
             log_requests=log_requests,
             state_dir=self.state_dir,
             printer=printer,
+            background=background,
+            test_scheduled=test_scheduled,
         )
         return await run(options)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .checker import Checker, describe
+from .cron import to_croniter
 from .errors import KeyPath
 from .model import (
     AIBinding,
@@ -273,7 +274,17 @@ def parse_dev(ck: Checker, value: Any, path: KeyPath, base: Path) -> DevConfig:
 def parse_triggers(ck: Checker, value: Any, path: KeyPath, base: Path) -> Triggers:
     table = ck.table(value, path)
     ck.unknown_fields(table, path, ("crons",))
-    return Triggers(crons=ck.opt_strings(table, "crons", path) or ())
+    crons = ck.opt_strings(table, "crons", path) or ()
+    for i, cron in enumerate(crons):
+        try:
+            to_croniter(cron)
+        except ValueError as exc:
+            raise ck.error(
+                (*path, "crons", i),
+                f"invalid cron expression {cron!r} ({exc})",
+                'use five fields "minute hour day-of-month month day-of-week", e.g. "*/5 * * * *"',
+            ) from None
+    return Triggers(crons=crons)
 
 
 def parse_assets(ck: Checker, value: Any, path: KeyPath, base: Path) -> Assets:

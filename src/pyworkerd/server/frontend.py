@@ -20,6 +20,7 @@ from pyworkerd.server.encoding import encode_body, encoder_for
 from pyworkerd.server.errors import ErrorPage, failure_page, front_end_error, load_error_page
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
+from pyworkerd.server.scheduled import manual_trigger, run_scheduled
 
 __all__ = ["FrontEnd", "Limits"]
 
@@ -57,10 +58,13 @@ class FrontEnd:
         dev: bool,
         limits: Limits | None = None,
         log_requests: bool = True,
+        test_scheduled: bool = False,
     ) -> None:
         self.router = router
         self.printer = printer
         self.dev = dev
+        # /cdn-cgi/handler/scheduled in dev; /__scheduled too with --test-scheduled.
+        self.test_scheduled = test_scheduled
         self.log_requests = log_requests
         self.limits = limits or Limits()
         self.inflight = 0
@@ -102,6 +106,12 @@ class FrontEnd:
         worker = self.router.route(scope)
         if worker is None:
             return self._send_page(proto, front_end_error(404, "No worker serves this host.")), "ok"
+        if self.dev:
+            trigger = manual_trigger(
+                scope.path, scope.query_string, test_scheduled=self.test_scheduled
+            )
+            if trigger is not None:
+                return await self._run_scheduled(proto, scope.path, worker, *trigger)
         flat = _flatten(raw_headers)
         length = scope.headers.get("content-length") or ""
         content_length = int(length) if length.isdigit() else -1
@@ -121,6 +131,20 @@ class FrontEnd:
         except RuntimeError as exc:
             return self._send_page(proto, load_error_page(worker.name, str(exc))), "exception"
         return await self._send_response(proto, response), "ok"
+
+    async def _run_scheduled(
+        self, proto: Any, path: str, worker: Any, cron: str, scheduled_time: float
+    ) -> tuple[int, str]:
+        """Run a scheduled event on demand; Miniflare's answers ("ok" / 500 "exception"),
+        and wrangler's "Ran scheduled event" on its /__scheduled route."""
+        ok = await run_scheduled(worker, cron, scheduled_time, self.printer)
+        if path == "/__scheduled":
+            body, status = "Ran scheduled event", 200 if ok else 500
+        else:
+            body, status = ("ok", 200) if ok else ("exception", 500)
+        headers = [("content-type", "text/plain;charset=UTF-8")]
+        proto.response_str(status, headers, body)
+        return status, "ok" if ok else "exception"
 
     async def _serve_websocket(self, scope: Any, proto: Any) -> None:
         """An upgrade request: the worker answers 101 with a WebSocket, or anything else."""

@@ -30,6 +30,7 @@ from pyworkerd.engine.services import register_service, unregister_service
 from pyworkerd.server.frontend import FrontEnd, Limits
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.router import Router
+from pyworkerd.server.scheduled import CronScheduler
 from pyworkerd.server.workers import BuildFailed, Worker
 from pyworkerd.storage import StateDir
 
@@ -60,6 +61,11 @@ class ServeOptions:
     printer: LogPrinter = field(default_factory=LogPrinter)
     # Called with the URL once the server accepts connections (tests, banners).
     on_ready: Callable[[str], None] | None = None
+    # wrangler's --test-scheduled: a /__scheduled route runs the scheduled handler.
+    test_scheduled: bool = False
+    # Run what happens on a schedule (cron triggers, queue consumers): in one process only
+    # of `serve --workers N`.
+    background: bool = True
 
 
 class PortInUse(OSError):
@@ -119,6 +125,7 @@ async def run(options: ServeOptions) -> int:
         dev=options.dev,
         limits=Limits(max_body_bytes=options.max_body_mb * 1024 * 1024),
         log_requests=options.log_requests,
+        test_scheduled=options.test_scheduled,
     )
     try:
         holder = reserve_port(options.ip, options.port, shared=options.shared_port)
@@ -153,6 +160,7 @@ async def run(options: ServeOptions) -> int:
             loop.add_signal_handler(sig, stop)
     serving = loop.create_task(server.serve())
     watcher: asyncio.Task[None] | None = None
+    scheduler = CronScheduler(workers, printer)
     try:
         await _wait_listening(options.ip, port, serving)
         holder.close()
@@ -160,6 +168,8 @@ async def run(options: ServeOptions) -> int:
         printer.info(f"Ready on {url}")
         if options.on_ready is not None:
             options.on_ready(url)
+        if options.background:
+            scheduler.start()
         if options.watch:
             from pyworkerd.server.reload import watch_and_reload
 
@@ -167,6 +177,7 @@ async def run(options: ServeOptions) -> int:
         await serving
     finally:
         holder.close()
+        await scheduler.stop()
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

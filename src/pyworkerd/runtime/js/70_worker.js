@@ -221,7 +221,6 @@ invokers.scheduled = (entrypoint, _name, args) => {
   const state = { noRetry: false };
   controller.scheduledTime = args.scheduledTime;
   controller.cron = args.cron;
-  controller.type = "scheduled";
   controller.noRetry = function noRetry() { state.noRetry = true; };
   return PromisePrototypeThen(PromiseCtor.resolve(handler(controller)),
     () => ({ noRetry: state.noRetry }));
