@@ -26,12 +26,19 @@ EXPOSE_INTERNALS_FLAG = "__pyworkerdExposeInternals"
 
 
 def runtime_files() -> list[tuple[str, str]]:
-    """(name, source) of every runtime JS file in load order, then the bindings' facades."""
+    """(name, source) of every runtime JS file in load order, then the bindings' facades.
+
+    One file is generated rather than stored: the legacy encodings' tables, built from
+    Python's codecs (see ``encoding_tables``), loaded just before 10_encoding.js.
+    """
     from pyworkerd.bindings import facade_files
 
+    from .encoding_tables import TABLES_FILE, tables_source
+
     folder = resources.files(__package__).joinpath("js")
-    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".js"))
-    return [(name, folder.joinpath(name).read_text("utf-8")) for name in names] + facade_files()
+    files = [(p.name, p.read_text("utf-8")) for p in folder.iterdir() if p.name.endswith(".js")]
+    files.append((TABLES_FILE, tables_source()))
+    return sorted(files) + facade_files()
 
 
 def _assemble() -> str:

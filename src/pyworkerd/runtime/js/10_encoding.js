@@ -1,6 +1,6 @@
 // Encoding Standard: TextEncoder, TextDecoder, TextEncoderStream, TextDecoderStream, and
-// HTML's atob/btoa. TextDecoder decodes UTF-8, UTF-16LE/BE and windows-1252 (with all their
-// labels); other legacy encodings are rejected like unknown labels.
+// HTML's atob/btoa. TextDecoder decodes UTF-8 and UTF-16LE/BE here, and every other
+// encoding workerd accepts through 11_encoding_legacy.js (labels: 09_encoding_tables.js).
 // https://encoding.spec.whatwg.org/  https://html.spec.whatwg.org/#atob
 //
 // Also the byte <-> string helpers every other part of the runtime uses for bodies, headers
@@ -442,29 +442,7 @@ function latin1Encode(s) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Other decoders: UTF-16LE/BE and windows-1252.
-
-// windows-1252 bytes 0x80..0x9F (https://encoding.spec.whatwg.org/index-windows-1252.txt);
-// every other byte maps to the code point of the same value.
-const WINDOWS_1252_HIGH = new Uint16Array([
-  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-  0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-  0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
-]);
-
-function windows1252Decode(bytes) {
-  const len = bytes.length;
-  let i = 0;
-  while (i < len && (bytes[i] < 0x80 || bytes[i] > 0x9f)) i++;
-  if (i === len) return unitsToString(bytes, 0, len);
-  const units = new Uint16Array(len);
-  for (let j = 0; j < len; j++) {
-    const b = bytes[j];
-    units[j] = b >= 0x80 && b <= 0x9f ? WINDOWS_1252_HIGH[b - 0x80] : b;
-  }
-  return unitsToString(units, 0, len);
-}
+// UTF-16LE/BE
 
 /**
  * UTF-16 decode of bytes (already joined with any byte held back from the previous call).
@@ -506,25 +484,10 @@ function utf16Decode(bytes, bigEndian, flush, fatal) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Encoding labels — https://encoding.spec.whatwg.org/#names-and-labels
-// The encodings this runtime decodes; other valid labels are rejected like unknown ones.
+// Encoding labels — https://encoding.spec.whatwg.org/#names-and-labels, as workerd accepts
+// them (its table: the "replacement" labels are rejected, x-user-defined is not).
 
-const encodingForLabel = { __proto__: null };
-function addLabels(name, labels) {
-  for (let i = 0; i < labels.length; i++) encodingForLabel[labels[i]] = name;
-}
-addLabels("utf-8", [
-  "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8",
-]);
-addLabels("utf-16le", [
-  "csunicode", "iso-10646-ucs-2", "ucs-2", "unicode", "unicodefeff", "utf-16", "utf-16le",
-]);
-addLabels("utf-16be", ["unicodefffe", "utf-16be"]);
-addLabels("windows-1252", [
-  "ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1",
-  "iso-ir-100", "iso8859-1", "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1",
-  "us-ascii", "windows-1252", "x-cp1252",
-]);
+const encodingForLabel = internals.encodingTables.labels;
 
 // https://encoding.spec.whatwg.org/#concept-encoding-get: strip ASCII whitespace, lowercase.
 const asciiWhitespaceEdges = /^[\t\n\f\r ]+|[\t\n\f\r ]+$/g;
@@ -588,6 +551,7 @@ class TextDecoder {
   #doNotFlush = false;
   #utf8State = null; // pending UTF-8 sequence while streaming
   #held = null; // bytes held back by UTF-16 while streaming
+  #legacy = null; // the decoder of any other encoding (11_encoding_legacy.js)
 
   // constructor(optional DOMString label = "utf-8", optional TextDecoderOptions options = {})
   constructor(label = "utf-8", options = undefined) {
@@ -605,6 +569,9 @@ class TextDecoder {
     this.#encoding = encoding;
     this.#fatal = fatal;
     this.#ignoreBOM = ignoreBOM;
+    if (encoding !== "utf-8" && encoding !== "utf-16le" && encoding !== "utf-16be") {
+      this.#legacy = internals.newLegacyDecoder(encoding);
+    }
   }
 
   get encoding() {
@@ -645,6 +612,7 @@ class TextDecoder {
       this.#utf8State = null;
       this.#held = null;
       this.#bomSeen = false;
+      if (this.#legacy !== null) this.#legacy.reset();
     }
     // 2. Set this's do not flush to options["stream"].
     this.#doNotFlush = stream;
@@ -678,7 +646,8 @@ class TextDecoder {
         break;
       }
       default:
-        out = windows1252Decode(bytes);
+        // Legacy encodings keep a leading U+FEFF (workerd, like the standard).
+        out = this.#legacy.decode(bytes, flush, this.#fatal);
         this.#bomSeen = true;
         break;
     }
@@ -686,6 +655,7 @@ class TextDecoder {
       // A fatal error resets the decoder.
       this.#utf8State = null;
       this.#held = null;
+      if (this.#legacy !== null) this.#legacy.reset();
       this.#doNotFlush = false;
       throw new TypeError("Failed to decode input.");
     }
@@ -929,6 +899,7 @@ internals.utf8DecodeFatal = utf8DecodeFatal;
 internals.latin1Decode = latin1Decode;
 internals.latin1Encode = latin1Encode;
 internals.isAscii = isAscii;
+internals.unitsToString = unitsToString;
 internals.base64Encode = base64Encode;
 internals.base64Decode = base64Decode;
 internals.getEncoding = getEncoding;
