@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from pyworkerd.testing.server import RunningServer, running_server
 
 
 def write_project(root: Path, files: dict[str, str], config: dict[str, Any]) -> Path:
@@ -68,3 +72,20 @@ def request(
         return Reply(resp.status, resp.reason, names, data)
     finally:
         conn.close()
+
+
+def ok_text(url: str, path: str) -> str:
+    """GET `path`, which must answer 200 (the body is shown otherwise); its text."""
+    reply = request(url, path)
+    assert reply.status == 200, reply.text
+    return reply.text
+
+
+@contextlib.contextmanager
+def serve_together(
+    *projects: Path, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[RunningServer]:
+    """`pyworkerd dev -c a/wrangler.jsonc -c b/wrangler.jsonc …`: the first is served."""
+    configs = [arg for p in projects for arg in ("-c", str(p / "wrangler.jsonc"))]
+    with running_server(projects[0], *configs, *args, env=env) as server:
+        yield server

@@ -1,7 +1,7 @@
 """Bindings: what a worker reaches through `env`, one sub-package per kind (kv/, r2/, d1/ …).
 
 Each sub-package holds
-- `facade.js`, loaded into every isolate after the runtime: it registers
+- `facade.js` (and any `*.js` beside it), loaded into every isolate after the runtime: it registers
   `internals.bindings[<type>] = (descriptor, name) => <the object the worker sees>`, whose
   methods call host operations named "<kind>.<op>" with the binding's name in their args;
 - a `build(config, state) -> (descriptors, ops)` function (in its `__init__`): the
@@ -54,10 +54,12 @@ def build_bindings(config: WorkerConfig, state: StateDir) -> Bindings:
 
 
 def facade_files() -> list[tuple[str, str]]:
-    """(name, source) of each binding's facade.js, in a stable order."""
+    """(name, source) of every JS file of each binding (facade.js and its helpers), in a
+    stable order: by kind, then by file name."""
     out = []
     for kind in _kinds():
-        facade = resources.files(__name__).joinpath(kind, "facade.js")
-        if facade.is_file():
-            out.append((f"bindings/{kind}/facade.js", facade.read_text("utf-8")))
+        folder = resources.files(__name__).joinpath(kind)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".js") and entry.is_file():
+                out.append((f"bindings/{kind}/{entry.name}", entry.read_text("utf-8")))
     return out

@@ -240,8 +240,9 @@ class Isolate:
         self.last_used = time.monotonic()
         body = request.body
         # [REQUEST, rid, method, url, headers, body mode, then staging offset and length
-        # (filled in at flush; the inline bytes until then), and for a named entrypoint
-        # or props (service bindings) the entrypoint's name and ctx.props]
+        # (filled in at flush; the inline bytes until then), and for a named entrypoint,
+        # props (service bindings) or a Durable Object: the entrypoint's name, ctx.props
+        # and the object's descriptor]
         event: list[Any] = [Event.REQUEST, rid, request.method, request.url, request.headers]
         if body is None:
             ex.retryable = True
@@ -256,8 +257,8 @@ class Isolate:
         else:
             ex.body_iter = body
             event += [RequestBodyMode.STREAM, 0, 0]
-        if request.entrypoint is not None or request.props is not None:
-            event += [request.entrypoint, request.props]
+        if request.entrypoint is not None or request.props is not None or request.actor:
+            event += [request.entrypoint, request.props, request.actor]
         self._queue(event)
         response = await ex.head
         return response, ex.done

@@ -85,6 +85,8 @@ class WorkerPool:
         self._starting: asyncio.Task[Isolate] | None = None
         self._spares = spares or SpareContexts(0)
         self.isolates_started = 0
+        # Durable Object key -> the isolate its live instance is in.
+        self._affinity: dict[str, Isolate] = {}
 
     async def start_isolate(self) -> Isolate:
         """Cold-start an isolate (raises WorkerLoadError if the script fails to load).
@@ -118,6 +120,8 @@ class WorkerPool:
     def _forget(self, isolate: Isolate) -> None:
         if isolate in self.isolates:
             self.isolates.remove(isolate)
+        for key in [k for k, i in self._affinity.items() if i is isolate]:
+            del self._affinity[key]
 
     async def pick(self) -> Isolate:
         """A warm isolate that can take a request now, else a new one."""
@@ -133,14 +137,29 @@ class WorkerPool:
             return await self.start_isolate()
         return best
 
+    async def pick_for(self, affinity: str | None) -> Isolate:
+        """The isolate for an object (a Durable Object lives in one isolate at a time),
+        or any warm one when there is no affinity."""
+        if affinity is None:
+            return await self.pick()
+        isolate = self._affinity.get(affinity)
+        if isolate is None or isolate.dead:
+            isolate = await self.pick()
+            self._affinity[affinity] = isolate
+        return isolate
+
+    def forget_affinity(self, affinity: str) -> None:
+        self._affinity.pop(affinity, None)
+
     async def fetch(self, request: HostRequest) -> tuple[HostResponse, asyncio.Future[None]]:
         """Serve a request; one whose isolate was retired before it ran goes to another."""
+        affinity = _affinity_of(request.actor)
         for _attempt in range(MAX_ATTEMPTS - 1):
             try:
-                return await (await self.pick()).fetch(request)
+                return await (await self.pick_for(affinity)).fetch(request)
             except NotStarted:
                 continue
-        return await (await self.pick()).fetch(request)
+        return await (await self.pick_for(affinity)).fetch(request)
 
     async def invoke(
         self,
@@ -152,8 +171,9 @@ class WorkerPool:
         props: Any = None,
     ) -> tuple[Any, asyncio.Future[None]]:
         """Run a non-fetch handler (see Isolate.invoke), retried like fetch when unstarted."""
+        affinity = _affinity_of(args.get("actor") if isinstance(args, dict) else None)
         for attempt in range(MAX_ATTEMPTS):
-            isolate = await self.pick()
+            isolate = await self.pick_for(affinity)
             try:
                 return await isolate.invoke(
                     kind, args, entrypoint=entrypoint, name=name, props=props
@@ -185,3 +205,10 @@ class WorkerPool:
                 isolate.close()
         if self.isolates:
             self._schedule_reaper()
+
+
+def _affinity_of(actor: Any) -> str | None:
+    """The key that pins a Durable Object's events to one isolate."""
+    if isinstance(actor, dict):
+        return f"{actor.get('ns')}:{actor.get('id')}"
+    return None

@@ -65,6 +65,8 @@ class HostRequest:
     # The named export that handles it (service bindings with `entrypoint`), and ctx.props.
     entrypoint: str | None = None
     props: Any = None
+    # For a Durable Object: {ns, className, id, name} of the object that handles it.
+    actor: dict[str, Any] | None = None
 
 
 @dataclass

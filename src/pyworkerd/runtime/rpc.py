@@ -17,7 +17,7 @@ from pyworkerd.engine.hostops import HostCall, HostError, HostResult, runtime_op
 from pyworkerd.engine.isolate import isolate_by_key
 from pyworkerd.engine.types import WorkerFailure
 
-__all__ = ["invoke_for_host"]
+__all__ = ["host_error_of", "invoke_for_host"]
 
 # Error classes the caller's runtime rebuilds as such (anything else becomes a DOMException).
 _JS_ERRORS = frozenset({"Error", "TypeError", "RangeError", "SyntaxError"})
@@ -31,9 +31,14 @@ async def invoke_for_host(
     try:
         value, _done = await invocation
     except WorkerFailure as exc:
-        name = exc.name if exc.name in _JS_ERRORS else "Error"
-        raise HostError(name, exc.message) from None
+        raise host_error_of(exc) from None
     return value, None
+
+
+def host_error_of(failure: WorkerFailure) -> HostError:
+    """The callee's exception as the caller's runtime will rebuild it."""
+    name = failure.name if failure.name in _JS_ERRORS else "Error"
+    return HostError(name, failure.message)
 
 
 def _ref(call: HostCall) -> tuple[str, int]:

@@ -48,12 +48,14 @@ from pyworkerd.engine.hostops import (
     on_shutdown,
     runtime_op,
 )
+from pyworkerd.engine.types import HostResponse, WebSocketLink
 from pyworkerd.runtime import fetch as _fetch
 
 __all__ = [
     "CLOSE_TIMEOUT_S",
     "MAX_MESSAGE_SIZE",
     "close_all",
+    "open_linked",
     "open_sockets",
     "release_request",
 ]
@@ -87,12 +89,47 @@ HANDSHAKE_HEADERS = frozenset(
 Event = tuple[dict[str, Any], bytes | None]
 
 
+class _LinkedSocket:
+    """The part of aiohttp's client WebSocket that _Socket uses, over a WebSocketLink: the
+    connection to a WebSocket that another worker of this runtime answered with."""
+
+    protocol: str | None = None
+
+    def __init__(self, link: WebSocketLink) -> None:
+        self._link = link
+        self.closed = False
+        self.close_code: int | None = None
+
+    async def receive(self) -> aiohttp.WSMessage:
+        item = await self._link.outgoing.get()
+        if isinstance(item, str):
+            return aiohttp.WSMessage(aiohttp.WSMsgType.TEXT, item, None)
+        if isinstance(item, bytes | bytearray):
+            return aiohttp.WSMessage(aiohttp.WSMsgType.BINARY, bytes(item), None)
+        self.closed = True
+        self.close_code = item[0]
+        return aiohttp.WSMessage(aiohttp.WSMsgType.CLOSE, item[0], item[1])
+
+    async def send_str(self, data: str) -> None:
+        self._link.send(data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        self._link.send(data)
+
+    async def close(self, *, code: int = 1000, message: bytes = b"") -> bool:
+        if not self.closed:
+            self.closed = True
+            self.close_code = code
+            self._link.close(code, message.decode("utf-8", "replace"))
+        return True
+
+
 @dataclass(eq=False)
 class _Socket:
     id: int
     worker: str
     request_id: int
-    ws: aiohttp.ClientWebSocketResponse
+    ws: aiohttp.ClientWebSocketResponse | _LinkedSocket
     inbox: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
     room: asyncio.Event = field(default_factory=asyncio.Event)
     outbox: asyncio.Queue[tuple[str, Any]] = field(default_factory=asyncio.Queue)
@@ -343,6 +380,25 @@ async def connect(call: HostCall) -> HostResult:
         **_head(response, 101),
     }
     return result, None
+
+
+def open_linked(call: HostCall, response: HostResponse) -> HostResult:
+    """The answer of `websocket.connect` for a connection to another worker of this runtime
+    (a binding's fetch() with `Upgrade: websocket`): its response, and its socket if 101."""
+    flat: list[str] = []
+    for name, value in response.headers:
+        flat += [name, value]
+    head = {"status": response.status, "statusText": response.status_text, "headers": flat}
+    if response.websocket is None:
+        return {"id": None, **head}, None
+    state = _Socket(
+        id=next(_IDS),
+        worker=call.worker,
+        request_id=call.request_id,
+        ws=_LinkedSocket(response.websocket),
+    )
+    _SOCKETS[state.id] = state
+    return {"id": state.id, "protocol": None, "extensions": None, **head}, None
 
 
 @runtime_op("websocket.send")

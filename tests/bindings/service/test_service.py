@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyworkerd.testing.server import RunningServer, running_server
-from tests.server.conftest import request, write_project
+from pyworkerd.testing.server import RunningServer
+from tests.server.conftest import ok_text, request, serve_together, write_project
 
 CALLER = r"""
 export default {
@@ -127,16 +127,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         {"src/index.js": BACKEND},
         {"name": "backend", "vars": {"SECRET_WORD": "swordfish"}},
     )
-    with running_server(
-        caller, "-c", str(caller / "wrangler.jsonc"), "-c", str(backend / "wrangler.jsonc")
-    ) as srv:
+    with serve_together(caller, backend) as srv:
         yield srv
 
 
 def get(server: RunningServer, path: str) -> str:
-    reply = request(server.url, path)
-    assert reply.status == 200, reply.text
-    return reply.text
+    return ok_text(server.url, path)
 
 
 def test_fetch_through_a_service_binding(server: RunningServer) -> None:

@@ -7,13 +7,14 @@ WorkerEntrypoint (js/75_rpc.js). Host ops:
 
 - ``service.fetch``: `fetch.start` for the binding named in args.binding.
 - ``service.call`` {binding, method, args}: an RPC method call; the result in RPC wire form.
+- ``service.websocket``: `websocket.connect` for fetch() with `Upgrade: websocket`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyworkerd.bindings.service.transport import service_transport
+from pyworkerd.bindings.service.transport import service_transport, service_websocket
 from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import ServiceBinding
 from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
@@ -58,7 +59,7 @@ def build(
 
     async def fetch(call: HostCall) -> HostResult:
         svc, target = target_of(call)
-        return start_exchange(call, service_transport(target, svc.entrypoint))
+        return start_exchange(call, service_transport(target, entrypoint=svc.entrypoint))
 
     async def rpc(call: HostCall) -> HostResult:
         svc, target = target_of(call)
@@ -71,4 +72,12 @@ def build(
             )
         )
 
-    return descriptors, {"service.fetch": fetch, "service.call": rpc}
+    async def websocket(call: HostCall) -> HostResult:
+        svc, target = target_of(call)
+        return await service_websocket(call, target, entrypoint=svc.entrypoint)
+
+    return descriptors, {
+        "service.fetch": fetch,
+        "service.call": rpc,
+        "service.websocket": websocket,
+    }

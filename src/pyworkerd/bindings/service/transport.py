@@ -13,11 +13,14 @@ from typing import Any
 from multidict import CIMultiDict
 from yarl import URL
 
+from pyworkerd.engine.hostops import HostCall, HostResult
 from pyworkerd.engine.services import ServiceTarget
-from pyworkerd.engine.types import HostRequest, HostResponse
+from pyworkerd.engine.types import HostRequest, HostResponse, WorkerFailure
 from pyworkerd.runtime.fetch import ResponseLike, Transport
+from pyworkerd.runtime.rpc import host_error_of
+from pyworkerd.runtime.websocket import open_linked
 
-__all__ = ["service_transport"]
+__all__ = ["service_transport", "service_websocket"]
 
 
 class _Body:
@@ -85,13 +88,45 @@ class _LocalResponse:
             asyncio.get_running_loop().create_task(self.content.close())
 
 
-def service_transport(target: ServiceTarget, entrypoint: str | None) -> Transport:
+def service_transport(
+    target: ServiceTarget,
+    *,
+    entrypoint: str | None = None,
+    actor: dict[str, Any] | None = None,
+) -> Transport:
+    """Requests to `target`'s named entrypoint, or to one of its Durable Objects."""
+
     async def send(method: str, url: URL, headers: CIMultiDict[str], body: Any) -> ResponseLike:
         flat: list[str] = []
         for name, value in headers.items():
             flat += [name.lower(), value]
-        request = HostRequest(method, str(url), flat, body, entrypoint=entrypoint)
-        response, _done = await target.fetch(request)
+        request = HostRequest(method, str(url), flat, body, entrypoint=entrypoint, actor=actor)
+        try:
+            response, _done = await target.fetch(request)
+        except WorkerFailure as failure:  # the callee threw: so does the caller's fetch()
+            raise host_error_of(failure) from None
         return _LocalResponse(response)
 
     return send
+
+
+async def service_websocket(
+    call: HostCall,
+    target: ServiceTarget,
+    *,
+    entrypoint: str | None = None,
+    actor: dict[str, Any] | None = None,
+) -> HostResult:
+    """A binding's fetch() with `Upgrade: websocket`: the request goes to `target`, and a
+    101 answer's socket becomes the caller's client WebSocket (runtime/websocket.py)."""
+    args = call.args if isinstance(call.args, dict) else {}
+    raw = args.get("headers") or []
+    flat = [str(item) if i % 2 else str(item).lower() for i, item in enumerate(raw)]
+    request = HostRequest(
+        "GET", str(args.get("url", "")), flat, None, entrypoint=entrypoint, actor=actor
+    )
+    try:
+        response, _done = await target.fetch(request)
+    except WorkerFailure as failure:
+        raise host_error_of(failure) from None
+    return open_linked(call, response)

@@ -158,8 +158,9 @@ function contentLengthOf(flat) {
   return found;
 }
 
-// `via`: undefined for the network, or {op, binding} for a binding's fetch() (a service
-// binding's "service.fetch"), which runs the same exchange over another transport.
+// `via`: undefined for the network, or {op, binding, target?} for a binding's fetch() (a
+// service binding's "service.fetch", a Durable Object stub's "do.fetch"), which runs the
+// same exchange over another transport.
 function doFetch(input, init, argCount, via = undefined) {
   if (argCount === 0) {
     throw new TypeErrorCtor("Failed to execute 'fetch' on 'ServiceWorkerGlobalScope': parameter 1 is not of type 'Request or string'.");
@@ -172,12 +173,7 @@ function doFetch(input, init, argCount, via = undefined) {
   }
   // ---- WebSocket upgrade: with `Upgrade: websocket` fetch() opens a WebSocket and resolves
   // to a 101 Response whose `webSocket` the worker accepts (80_websocket.js, websocket.py).
-  if (internals.ws.isUpgrade(r.headers)) {
-    if (via !== undefined) {
-      return PromiseCtor.reject(new TypeErrorCtor("WebSocket upgrades through a binding's fetch() are not supported by pyworkerd yet."));
-    }
-    return internals.ws.fetchUpgrade(r);
-  }
+  if (internals.ws.isUpgrade(r.headers)) return internals.ws.fetchUpgrade(r, via);
   // ---- end of the WebSocket upgrade
   let body = r.body;
   let mode = "none";
@@ -204,7 +200,10 @@ function doFetch(input, init, argCount, via = undefined) {
   }
   const method = r.method;
   const args = { method, url: r.url, headers: r.headers, redirect: r.redirect, body: mode, length };
-  if (via !== undefined) args.binding = via.binding;
+  if (via !== undefined) {
+    args.binding = via.binding;
+    if (via.target !== undefined) args.target = via.target;
+  }
   const startOp = via === undefined ? "fetch.start" : via.op;
 
   return new PromiseCtor((resolve, reject) => {

@@ -414,6 +414,23 @@ class WebSocket extends EventTarget {
     socket.#peer = null;
     peer.#peer = null;
     peer.#host = host;
+    // What the worker sent before returning the socket waits in its client end: it goes
+    // out first, right behind the response's head (the host opens the socket on it).
+    const pending = socket.#waiting;
+    socket.#waiting = [];
+    if (pending.length > 0) {
+      internals.primordials.queueMicrotask(() => {
+        for (let i = 0; i < pending.length; i++) {
+          const event = pending[i];
+          if (event.type === "message") {
+            const data = event.data;
+            host.send(typeof data === "string" ? data : new U8(data));
+          } else if (event.type === "close") {
+            host.close(event.code, event.reason);
+          }
+        }
+      });
+    }
     return peer;
   }
   static fromHost(socket, data) { socket.#receive(new MessageEvent("message", { data })); }
@@ -516,9 +533,17 @@ function isUpgrade(flat) {
   return false;
 }
 
-function fetchUpgrade(r) {
+// `via` (a binding's fetch: {op, binding, target?}) connects to another worker of this
+// runtime through "<op>.websocket" instead of the network; the answer has the same shape.
+function fetchUpgrade(r, via = undefined) {
   const args = { url: r.url, protocols: [], headers: r.headers, mode: "fetch" };
-  return PromisePrototypeThen(hostCall("websocket.connect", args), (result) => {
+  let op = "websocket.connect";
+  if (via !== undefined) {
+    op = StringPrototypeSplit(via.op, ".")[0] + ".websocket";
+    args.binding = via.binding;
+    if (via.target !== undefined) args.target = via.target;
+  }
+  return PromisePrototypeThen(hostCall(op, args), (result) => {
     const head = result[0];
     const socket = head.id === null ? null : WebSocket.fromFetch(head.id);
     return internals.http.responseFromHost(head.status, head.statusText, head.headers, null, [r.url], socket);

@@ -347,7 +347,8 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
         body = requestBodyStream(rid, st, ev[4]);
       }
       const request = internals.http.requestFromHost(ev[2], ev[3], ev[4], internals.makeCf(), body);
-      const handler = internals.exportedHandler(ev[8] ?? "default", "fetch", ctx);
+      const handler = ev[10] ? internals.actorFetchHandler(ev[10])
+        : internals.exportedHandler(ev[8] ?? "default", "fetch", ctx);
       if (handler === null) throw new ErrorCtor("Handler does not export a fetch() function.");
       const result = handler(request);
       PromisePrototypeThen(PromiseCtor.resolve(result),
