@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Binding benchmarks: KV, D1 and R2 on pyworkerd, workerd and Miniflare (workerd inside).
 
-    python benches/bindings.py [--quick] [--duration 10] [--out FILE]
+    python benches/bindings.py [--quick] [--duration 10] [--out FILE] [--only kv-put,r2-get]
 
 One worker (``benches/workers/bindings``) with one route per scenario is served by each
 server on 127.0.0.1, seeded with ``GET /seed``, then loaded by the same wrk command as
@@ -13,6 +13,7 @@ workerd serves KV from a writable ``disk`` service; it has no local D1 or R2 of 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import datetime
@@ -88,6 +89,21 @@ def scenario_url(base_url: str, scenario: Scenario) -> str:
 
 
 # ---------------------------------------------------------------------------- settings
+
+
+def split_only(argv: Sequence[str]) -> tuple[tuple[Scenario, ...], list[str]]:
+    """`--only ROUTE[,ROUTE…]` picks scenarios (default: all; the others' rows say n/a);
+    the rest of argv is run.py's."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--only")
+    known, rest = parser.parse_known_args(list(argv))
+    if known.only is None:
+        return SCENARIOS, rest
+    routes = known.only.split(",")
+    unknown = set(routes) - {s.route for s in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"bench: unknown scenario(s) {', '.join(sorted(unknown))}")
+    return tuple(s for s in SCENARIOS if s.route in routes), rest
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Any:
@@ -272,9 +288,9 @@ def load_once(wrk: str, server: Any, scenario: Scenario, duration_s: int) -> Any
 Measured = dict[tuple[str, str], Any]  # (route, server) -> WrkResult
 
 
-def measure(tools: Any, settings: Any) -> Measured:
-    """All three servers up at once; per scenario a warm-up each, then the wrk runs
-    alternate between the servers (a neighbour's burst hits each alike)."""
+def measure(tools: Any, settings: Any, scenarios: Sequence[Scenario] = SCENARIOS) -> Measured:
+    """The servers the scenarios need, up at once; per scenario a warm-up each, then the
+    wrk runs alternate between the servers (a neighbour's burst hits each alike)."""
     project = run.load_project(WORKER_CONFIG)
     prefix = install_miniflare(settings.cache)
     env = dict(tools.env, MINIFLARE_PREFIX=str(prefix))
@@ -282,9 +298,10 @@ def measure(tools: Any, settings: Any) -> Measured:
     with contextlib.ExitStack() as stack:
         servers = {}
         for kind in SERVERS:
-            run.progress(f"starting {kind} and seeding it")
-            servers[kind] = stack.enter_context(running_server(kind, tools, project, env))
-        for scenario in SCENARIOS:
+            if any(kind in s.servers for s in scenarios):
+                run.progress(f"starting {kind} and seeding it")
+                servers[kind] = stack.enter_context(running_server(kind, tools, project, env))
+        for scenario in scenarios:
             for kind in scenario.servers:
                 run.progress(f"{scenario.route}: warm-up on {kind}")
                 run.run_wrk(tools.wrk, scenario_url(servers[kind].url, scenario), settings.warmup_s)
@@ -399,14 +416,15 @@ def render_report(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = parse_args(argv)
+    scenarios, rest = split_only(sys.argv[1:] if argv is None else argv)
+    settings = parse_args(rest)
     began = time.perf_counter()
     try:
         if shutil.which("node") is None:
             raise run.BenchError("node (>= 20) is needed for Miniflare")
         tools = run.find_tools(settings)
         machine, versions = run.describe_machine(), describe_versions(tools)
-        measured = measure(tools, settings)
+        measured = measure(tools, settings, scenarios)
     except run.BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

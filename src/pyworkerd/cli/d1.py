@@ -125,9 +125,8 @@ def _execute(args: argparse.Namespace) -> int:
         sql = args.command
     statements = split_statements(sql)
     if not args.json:
-        print(
-            f"🌀 Executing on local database {db.binding} ({database_id(db)}) from {database.path}:"
-        )
+        where = database.db.filename
+        print(f"🌀 Executing on local database {db.binding} ({database_id(db)}) from {where}:")
     try:
         answer = database.run_sync([{"sql": s, "params": []} for s in statements])
     finally:

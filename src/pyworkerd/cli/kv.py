@@ -91,14 +91,11 @@ def _namespace_options(parser: argparse.ArgumentParser) -> None:
 
 class _Namespace:
     def __init__(self, ns_id: str, state_dir: Path) -> None:
-        from pyworkerd.bindings.kv import KvGateway, KvStore
+        from pyworkerd.bindings.kv import open_gateway
         from pyworkerd.storage import StateDir
 
-        state = StateDir(state_dir)
         self.id = ns_id
-        self.gateway = KvGateway(
-            KvStore(state.path("kv", ns_id, ".sqlite3"), state.path("kv", ns_id, ".blobs"))
-        )
+        self.gateway = open_gateway(StateDir(state_dir), ns_id)
 
     def run(self, make: Callable[[], Awaitable[T]]) -> T:
         from pyworkerd.bindings.kv.gateway import KeyNameError, KVError

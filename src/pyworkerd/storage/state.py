@@ -17,15 +17,24 @@ __all__ = ["StateDir", "fsync_dir", "open_sqlite", "remove_orphans", "write_file
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
+BACKENDS = ("files", "memory")
+
+
 class StateDir:
     """`<root>/<kind>/<name>…`: one folder per binding kind (kv, d1, r2 …).
 
     With `root=None` (`--no-persist`) the state lives in memory: a temporary folder on a
-    RAM file system where there is one (/dev/shm), removed when the process exits.
+    RAM file system where there is one (/dev/shm), removed when the process exits; files
+    there, unlike a backend in memory, are shared by `serve --workers N`'s processes.
+    `backend` picks the implementation of the storage interfaces (storage/backend.py):
+    "files" (SQLite + blob files, the default) or "memory" (this process only).
     """
 
-    def __init__(self, root: Path | None) -> None:
-        self.persistent = root is not None
+    def __init__(self, root: Path | None, backend: str = "files") -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown storage backend {backend!r} (one of {', '.join(BACKENDS)})")
+        self.backend = backend
+        self.persistent = root is not None and backend != "memory"
         if root is None:
             ram = Path("/dev/shm")
             where = str(ram) if ram.is_dir() and os.access(ram, os.W_OK) else None
@@ -43,11 +52,17 @@ class StateDir:
         return self.folder(kind) / (_SAFE.sub("_", name) + suffix)
 
 
-def open_sqlite(path: Path) -> sqlite3.Connection:
+def open_sqlite(path: Path, *, cached_statements: int = 128) -> sqlite3.Connection:
     """A connection in WAL mode with full fsync: a committed write survives `kill -9`,
     and several processes (serve --workers N, the CLI) may share the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(
+        path,
+        timeout=30,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=cached_statements,
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")

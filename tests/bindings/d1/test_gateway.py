@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from pyworkerd.bindings.d1.gateway import TIMEOUT_MESSAGE, D1Database, split_statements
+from pyworkerd.storage.sql import SqliteFileDatabase
 
 
 def test_split_statements_keeps_triggers_strings_and_comments_whole() -> None:
@@ -27,7 +28,7 @@ def test_split_statements_keeps_triggers_strings_and_comments_whole() -> None:
 
 
 def test_a_runaway_query_is_stopped(tmp_path: Path) -> None:
-    db = D1Database(tmp_path / "db.sqlite3", timeout=0.3)
+    db = D1Database(SqliteFileDatabase(tmp_path / "db.sqlite3"), timeout=0.3)
     try:
         forever = (
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
@@ -45,7 +46,7 @@ def test_a_runaway_query_is_stopped(tmp_path: Path) -> None:
 
 def test_two_connections_to_one_file_see_each_others_writes(tmp_path: Path) -> None:
     path = tmp_path / "shared.sqlite3"
-    first, second = D1Database(path), D1Database(path)
+    first, second = D1Database(SqliteFileDatabase(path)), D1Database(SqliteFileDatabase(path))
 
     async def scenario() -> None:
         await first.run([{"sql": "CREATE TABLE n (v)", "params": []}])

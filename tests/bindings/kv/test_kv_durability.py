@@ -6,7 +6,9 @@ import asyncio
 import signal
 from pathlib import Path
 
-from pyworkerd.bindings.kv import KvGateway, KvStore
+from pyworkerd.bindings.kv import KvGateway
+from pyworkerd.storage.blobs import FileBlobStore
+from pyworkerd.storage.kv_sqlite import SqliteKeyValueStore
 from pyworkerd.testing import running_server, start_server
 from tests.bindings.kv.conftest import make_kv_project
 from tests.server.conftest import request
@@ -34,7 +36,9 @@ def test_acknowledged_puts_survive_kill_9(tmp_path: Path) -> None:
 
 
 def _gateway(tmp_path: Path, clock: list[float]) -> KvGateway:
-    store = KvStore(tmp_path / "ns.sqlite3", tmp_path / "ns.blobs", clock=lambda: clock[0])
+    store = SqliteKeyValueStore(
+        tmp_path / "ns.sqlite3", FileBlobStore(tmp_path / "ns.blobs"), clock=lambda: clock[0]
+    )
     return KvGateway(store)
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from pyworkerd.bindings.r2 import bucket_gateway
 from pyworkerd.bindings.r2.gateway import iter_reader
-from pyworkerd.bindings.r2.store import ORPHAN_AGE_S, R2Store
 from pyworkerd.storage import StateDir
+from pyworkerd.storage.blobs import FileBlobStore
+from pyworkerd.storage.objects import ORPHAN_AGE_S, ObjectStore
+from pyworkerd.storage.sql import SqliteFileDatabase
 
 
 def _put(gw_state: Path, key: str, body: bytes) -> None:
@@ -28,7 +30,8 @@ def test_orphaned_blobs_and_temporary_files_are_swept_at_open(tmp_path: Path) ->
         os.utime(blobs / name, (old, old))
     (blobs / "fresh").write_bytes(b"maybe another process's, not committed yet")
 
-    store = R2Store(tmp_path / "r2" / "b.sqlite3", blobs)  # a new process opening it
+    # a new process opening it
+    store = ObjectStore(SqliteFileDatabase(tmp_path / "r2" / "b.sqlite3"), FileBlobStore(blobs))
     try:
         row = store.get_row("kept")
         assert row is not None and row.blob is not None

@@ -1,7 +1,8 @@
 """D1: `env.DB` as a SQLite database under the project's state directory.
 
-One file per database at `<state>/d1/<database_id | database_name | binding>.sqlite3`
-(WAL, synchronous=FULL), shared with `pyworkerd d1 …` and with other processes.
+One SQLite database per D1 database, `backend_for(state).sql("d1", <database_id |
+database_name | binding>)`: by default the file `<state>/d1/<that name>.sqlite3` (WAL,
+synchronous=FULL), shared with `pyworkerd d1 …` and with other processes.
 Host op (the facade in facade.js calls it; the gateway does the work):
 
 - `d1.query` {binding, queries: [{sql, params}], lines?: bool} → a list of results
@@ -17,13 +18,13 @@ from pyworkerd.bindings.d1.gateway import D1Database, D1Failure
 from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import D1Database as D1Config
 from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_shutdown
-from pyworkerd.storage import StateDir
+from pyworkerd.storage import SqlDatabase, StateDir, backend_for
 
 __all__ = ["D1Database", "D1Failure", "build", "database_for", "database_id"]
 
 TYPE = "d1"
 
-_OPEN: dict[str, D1Database] = {}
+_OPEN: dict[SqlDatabase, D1Database] = {}
 _OPEN_LOCK = threading.Lock()
 _HOOKED = False
 
@@ -36,12 +37,11 @@ def database_id(db: D1Config) -> str:
 def database_for(db: D1Config, state: StateDir) -> D1Database:
     """The process's one `D1Database` for this database (kept across reloads)."""
     global _HOOKED
-    path = state.path("d1", database_id(db), ".sqlite3")
-    key = str(path)
+    sql = backend_for(state).sql("d1", database_id(db))
     with _OPEN_LOCK:
-        found = _OPEN.get(key)
+        found = _OPEN.get(sql)
         if found is None:
-            found = _OPEN[key] = D1Database(path, database_id(db))
+            found = _OPEN[sql] = D1Database(sql, database_id(db))
         if not _HOOKED:
             _HOOKED = True
             on_shutdown(_close_all)

@@ -27,8 +27,9 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
+
+from pyworkerd.storage import SqlDatabase
 
 __all__ = [
     "MAX_BOUND_PARAMETERS",
@@ -241,7 +242,7 @@ class _ErrorOffset:
     `sqlite3_db_filename()` before it is trusted; failing that, offsets are left out.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, db_filename: str) -> None:
         self._db: int | None = None
         self._fn: Any = None
         try:
@@ -256,8 +257,7 @@ class _ErrorOffset:
             filename.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
             header = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
             db = ctypes.c_void_p.from_address(id(conn) + header).value
-            names = {str(path.resolve()).encode(), str(path.absolute()).encode()}
-            if db and filename(db, b"main") in names:
+            if db and db_filename and filename(db, b"main") == db_filename.encode():
                 self._db, self._fn = db, offset
         except (OSError, AttributeError, ImportError, ValueError):
             pass
@@ -272,13 +272,16 @@ class _ErrorOffset:
 
 
 class D1Database:
-    """One D1 database: a SQLite file, a connection and the one thread that uses it."""
+    """One D1 database: a SQLite database (storage's `SqlDatabase`: a file by default), a
+    connection and the one thread that uses it."""
 
-    def __init__(self, path: Path, name: str = "", *, timeout: float = QUERY_TIMEOUT_S) -> None:
-        self.path = path
+    def __init__(
+        self, db: SqlDatabase, name: str = "", *, timeout: float = QUERY_TIMEOUT_S
+    ) -> None:
+        self.db = db
         self.timeout = timeout
         self._deadline = math.inf
-        self.name = name or path.stem
+        self.name = name or db.name
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"d1-{self.name}")
         self._conn: sqlite3.Connection | None = None
         self._trusted = False
@@ -290,25 +293,15 @@ class D1Database:
     # -- lifecycle
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # No statement cache: the authorizer runs when a statement is prepared, and a
             # cached "BEGIN" prepared for the gateway must never serve a worker's "BEGIN".
-            conn = sqlite3.connect(
-                self.path,
-                timeout=30,
-                isolation_level=None,
-                check_same_thread=False,
-                cached_statements=0,
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn = self.db.connect(cached_statements=0)
             conn.execute("PRAGMA foreign_keys=ON")
             for category, limit in _LIMITS:
                 conn.setlimit(category, limit)
             conn.set_authorizer(self._authorize)
             conn.set_progress_handler(self._progress, 10_000)
-            self._offset = _ErrorOffset(conn, self.path)
+            self._offset = _ErrorOffset(conn, self.db.filename)
             self._conn = conn
         return self._conn
 

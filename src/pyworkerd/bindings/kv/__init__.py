@@ -1,7 +1,8 @@
 """KV namespaces (`kv_namespaces`): `env.X.get/getWithMetadata/put/delete/list`.
 
-Storage: one SQLite file per namespace, `<state>/kv/<id>.sqlite3` (id from the config,
-else the binding name), values over 256 KiB as blob files in `<state>/kv/<id>.blobs/`.
+Storage: one `KeyValueStore` per namespace, `backend_for(state).kv("kv", <id>)` (id from
+the config, else the binding name); by default `<state>/kv/<id>.sqlite3`, with values
+over 256 KiB as blob files in `<state>/kv/<id>.blobs/`.
 
 Host ops (JS side in facade.js; args are JSON lists, the binding name first):
 
@@ -24,11 +25,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from pyworkerd.bindings.kv.gateway import KeyNameError, KVError, KvGateway
-from pyworkerd.bindings.kv.store import KvStore
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine.hostops import (
     HostCall,
@@ -38,15 +37,15 @@ from pyworkerd.engine.hostops import (
     on_request_finished,
     on_shutdown,
 )
-from pyworkerd.storage import StateDir
+from pyworkerd.storage import KeyValueStore, StateDir, backend_for
 
-__all__ = ["KVError", "KvGateway", "KvStore", "build", "namespace_id", "open_gateway"]
+__all__ = ["KVError", "KvGateway", "build", "namespace_id", "open_gateway"]
 
 DESCRIPTOR_TYPE = "kv_namespace"
 
 # Stores are shared by every worker (and every reload) of this process that names the
 # same file; they close when the server stops.
-_GATEWAYS: dict[Path, KvGateway] = {}
+_GATEWAYS: dict[KeyValueStore, KvGateway] = {}
 _LOCK = threading.Lock()
 _HOOKED = False
 
@@ -56,12 +55,14 @@ def namespace_id(binding: str, id_: str | None) -> str:
 
 
 def open_gateway(state: StateDir, ns_id: str) -> KvGateway:
-    db_path = state.path("kv", ns_id, ".sqlite3")
+    """The process's gateway over one namespace (shared by workers and reloads)."""
+    store = backend_for(state).kv("kv", ns_id)
     with _LOCK:
-        gateway = _GATEWAYS.get(db_path)
-        if gateway is None or gateway.store.closed:
-            store = KvStore(db_path, state.path("kv", ns_id, ".blobs"))
-            gateway = _GATEWAYS[db_path] = KvGateway(store)
+        for closed in [s for s in _GATEWAYS if s.closed]:
+            del _GATEWAYS[closed]
+        gateway = _GATEWAYS.get(store)
+        if gateway is None:
+            gateway = _GATEWAYS[store] = KvGateway(store)
         return gateway
 
 

@@ -18,7 +18,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, BinaryIO, TypeVar
 
-from pyworkerd.bindings.kv.store import Entry, KvStore, ListedKey, Upload
+from pyworkerd.storage import (
+    GroupCommit,
+    KeyValueStore,
+    KvDelete,
+    KvEntry,
+    KvPut,
+    KvUpload,
+    ListedKey,
+)
 
 __all__ = [
     "CHUNK_MAX",
@@ -251,7 +259,7 @@ class PendingPut:
         key: bytes,
         expiration: int | None,
         metadata: str | None,
-        upload: Upload | None,
+        upload: KvUpload | None,
         owner: tuple[str, int],
     ) -> None:
         self.key = key
@@ -268,12 +276,14 @@ MAX_OPEN = 10_000
 
 
 class KvGateway:
-    """One namespace's semantics over its `KvStore`; the store's work runs off the loop."""
+    """One namespace's semantics over its `KeyValueStore`; the store's work runs off the
+    loop, and whole-value puts and deletes are group-committed."""
 
-    def __init__(self, store: KvStore) -> None:
+    def __init__(self, store: KeyValueStore) -> None:
         self.store = store
         self.clock = store.clock
-        self._cache: OrderedDict[bytes, Entry | None] = OrderedDict()
+        self._writes = GroupCommit(store)
+        self._cache: OrderedDict[bytes, KvEntry | None] = OrderedDict()
         self._cache_bytes = 0
         self._cache_version = -1
         self._reads: dict[int, _OpenRead] = {}
@@ -298,7 +308,7 @@ class KvGateway:
         data = validate_key_name("GET", key)
         validate_cache_ttl("GET", cache_ttl)
         now = self.clock()
-        version = self.store.data_version()
+        version = self.store.version()
         if version != self._cache_version:
             self._cache.clear()
             self._cache_bytes = 0
@@ -339,15 +349,15 @@ class KvGateway:
         return [entry.metadata, entry.size, token, None], first
 
     @staticmethod
-    def _small(entry: Entry, as_text: bool) -> tuple[Any, bytes | None]:
+    def _small(entry: KvEntry, as_text: bool) -> tuple[Any, bytes | None]:
         value = entry.value or b""
         if as_text:
             return [entry.metadata, entry.size, None, _text(value)], None
         return [entry.metadata, entry.size, None, None], value
 
-    def _remember(self, key: bytes, entry: Entry | None, version: int) -> None:
+    def _remember(self, key: bytes, entry: KvEntry | None, version: int) -> None:
         """Cache what a read found, unless something committed since the read began."""
-        if self.store.data_version() != version or version != self._cache_version:
+        if self.store.version() != version or version != self._cache_version:
             return
         if key in self._cache:
             self._cache_bytes -= _cost(key, self._cache.pop(key))
@@ -416,7 +426,7 @@ class KvGateway:
             if entry is None:
                 out.append([key, None, None])
                 continue
-            text = _text(self._value_bytes(entry))
+            text = _text(self.store.value_bytes(entry))
             if type_ == "json" and not _is_json(text):
                 raise KVError(
                     op,
@@ -432,15 +442,6 @@ class KvGateway:
                 f"Total size of request exceeds the limit of {MAX_BULK_SIZE // 1024 // 1024}MB",
             )
         return out
-
-    def _value_bytes(self, entry: Entry) -> bytes:
-        if entry.value is not None:
-            return entry.value
-        assert entry.blob is not None
-        try:
-            return entry.blob.read_bytes()
-        except FileNotFoundError:
-            return b""
 
     # ------------------------------------------------------------------ put
     def _check_put(
@@ -466,7 +467,7 @@ class KvGateway:
         metadata: str | None = None,
     ) -> None:
         data, absolute = self._check_put(key, expiration, expiration_ttl, metadata, len(value))
-        await self._run(self.store.put, data, value, absolute, metadata)
+        await self._writes.write(KvPut(data, value, absolute, metadata))
 
     async def put_start(
         self,
@@ -478,7 +479,7 @@ class KvGateway:
         owner: tuple[str, int] = ("", 0),
     ) -> int:
         data, absolute = self._check_put(key, expiration, expiration_ttl, metadata, length)
-        upload = await self._run(self.store.new_upload)
+        upload = self.store.new_upload()
         self._sweep()
         token = self._token()
         self._puts[token] = PendingPut(data, absolute, metadata, upload, owner)
@@ -530,7 +531,7 @@ class KvGateway:
     # ------------------------------------------------------------------ delete, list
     async def delete(self, key: str) -> None:
         data = validate_key_name("DELETE", key)
-        await self._run(self.store.delete, data)
+        await self._writes.write(KvDelete(data))
 
     async def list(
         self, limit: int | None = None, prefix: str | None = None, cursor: str | None = None
@@ -573,7 +574,7 @@ class KvGateway:
                 pending.upload.discard()
 
 
-def _cost(key: bytes, entry: Entry | None) -> int:
+def _cost(key: bytes, entry: KvEntry | None) -> int:
     return len(key) + (0 if entry is None else entry.size)
 
 

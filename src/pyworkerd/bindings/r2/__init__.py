@@ -1,8 +1,9 @@
 """R2 buckets: `env.<binding>` is an R2Bucket over a local bucket in the state directory.
 
-Each bucket (named by `bucket_name`, else by the binding) keeps a SQLite index and blob
-files under `<state>/r2/` (store.py); gateway.py holds R2's semantics and errors, ops.py
-the host operations the facade (facade.js) calls.
+Each bucket (named by `bucket_name`, else by the binding) is an `ObjectStore` from
+`backend_for(state).objects("r2", <bucket>)` (by default a SQLite index and blob files
+under `<state>/r2/`); gateway.py holds R2's semantics and errors, ops.py the host
+operations the facade (facade.js) calls.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from typing import Any
 
 from pyworkerd.bindings.r2.gateway import R2Error, R2Gateway
 from pyworkerd.bindings.r2.ops import make_ops
-from pyworkerd.bindings.r2.store import R2Store, open_store
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine.hostops import HostOp
-from pyworkerd.storage import StateDir
+from pyworkerd.storage import StateDir, backend_for
 
-__all__ = ["R2Error", "R2Gateway", "R2Store", "bucket_gateway", "build"]
+__all__ = ["R2Error", "R2Gateway", "bucket_gateway", "build"]
 
 
 def bucket_gateway(state: StateDir, bucket: str) -> R2Gateway:
     """The gateway over one bucket of a state directory (the CLI uses this too)."""
-    return R2Gateway(open_store(state, bucket))
+    return R2Gateway(backend_for(state).objects("r2", bucket))
 
 
 def build(

@@ -492,7 +492,18 @@ const dropped = typeof FinalizationRegistryCtor === "function"
 function bodyStream(id, first, done, length) {
   let pending = first !== null && first.length > 0 ? first : null;
   let ended = done;
+  // The next piece is asked for as soon as one is handed on, so that reading from the
+  // host overlaps with the consumer's work (at most one read in flight).
+  let ahead = null;
   const token = {};
+  const finish = () => {
+    ended = true;
+    if (dropped !== null) dropped.unregister(token);
+  };
+  const readAhead = () => {
+    ahead = hostCall("r2.read", { id });
+    PromisePrototypeThen(ahead, undefined, () => {}); // a cancelled stream never awaits it
+  };
   const stream = internals.streams.createPullStream({
     pull(controller) {
       if (pending !== null) {
@@ -500,26 +511,28 @@ function bodyStream(id, first, done, length) {
         pending = null;
         controller.enqueue(bytes);
         if (ended) controller.close();
+        else readAhead();
         return undefined;
       }
       if (ended) { controller.close(); return undefined; }
-      return PromisePrototypeThen(hostCall("r2.read", { id }), (r) => {
+      const next = ahead !== null ? ahead : hostCall("r2.read", { id });
+      ahead = null;
+      return PromisePrototypeThen(next, (r) => {
+        if (r[1] !== null) controller.enqueue(r[1]);
         if (r[0] === true) {
-          ended = true;
-          if (dropped !== null) dropped.unregister(token);
+          finish();
           controller.close();
-        } else if (r[1] !== null) {
-          controller.enqueue(r[1]);
+        } else {
+          readAhead();
         }
       }, (err) => {
-        ended = true;
+        finish();
         controller.error(err);
       });
     },
     cancel() {
       if (!ended) {
-        ended = true;
-        if (dropped !== null) dropped.unregister(token);
+        finish();
         hostCall("r2.cancel", { id });
       }
     },

@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pyworkerd.bindings.r2.store import (
+from pyworkerd.storage.objects import (
     UPLOAD_IN_PROGRESS,
     BlobReader,
     BlobWriter,
     ObjectRow,
+    ObjectStore,
     PartRow,
-    R2Store,
     new_id,
 )
 
@@ -345,7 +345,7 @@ GET_ATTEMPTS = 5
 class R2Gateway:
     """One bucket's operations (blocking; run them off the event loop)."""
 
-    def __init__(self, store: R2Store) -> None:
+    def __init__(self, store: ObjectStore) -> None:
         self.store = store
 
     # -------------------------------------------------------------- read

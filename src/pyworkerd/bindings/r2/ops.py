@@ -7,7 +7,8 @@ and out without being held whole in memory; file and SQLite work runs in threads
 - ``r2.head`` {binding, key} -> object | null
 - ``r2.get`` {binding, key, range?, rangeHeader?, onlyIf?} -> null | {object, body: false}
   (precondition failed) | {object, body: true, id, done} with the first piece as payload;
-  ``r2.read`` {id} -> the next piece (payload), or `true` at the end; ``r2.cancel`` {id}.
+  ``r2.read`` {id} -> the next piece (payload), with `true` when it is the last (or at the
+  end, with no payload); ``r2.cancel`` {id}.
 - ``r2.put`` {binding, key, size, final, options} / ``r2.uploadPart`` {binding, key,
   uploadId, partNumber, size, final}, first piece as payload -> {id} while more is to come,
   else {result}; ``r2.putNext`` {id, final} + piece -> null | {result}; ``r2.putAbort`` {id}.
@@ -23,18 +24,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pyworkerd.bindings.r2.gateway import GetResult, R2Error, R2Gateway, Upload
-from pyworkerd.bindings.r2.store import BlobReader
 from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_request_finished
+from pyworkerd.storage.objects import BlobReader
 
-__all__ = ["IDLE_TIMEOUT_S", "PIECE", "make_ops", "open_streams"]
+__all__ = ["IDLE_TIMEOUT_S", "PIECE", "make_ops", "open_streams", "read_ahead_bytes"]
 
 PIECE = 256 * 1024  # the bridge's limit on the bytes of one host result
 IDLE_TIMEOUT_S = 120.0  # a body or upload nobody touched for this long is dropped
+# One trip to a thread reads up to this many pieces of a body; the rest wait in memory
+# for the next r2.read, which then needs no thread (an object of up to 1 MiB: one trip).
+# Read-ahead stops while all bodies together hold READ_AHEAD_BUDGET bytes.
+READ_AHEAD_PIECES = 4
+READ_AHEAD_BUDGET = 64 * 1024 * 1024
 
 T = TypeVar("T")
 
@@ -51,8 +58,11 @@ class _Stream:
     last_used: float = field(default_factory=time.monotonic)
     busy: bool = False
     dropped: bool = False  # cancelled or aborted while an op was using it
+    ahead: deque[bytes] = field(default_factory=deque)  # pieces read, not yet asked for
 
     def close(self) -> None:
+        while self.ahead:
+            _unbuffer(self.ahead.popleft())
         if self.reader is not None:
             self.reader.close()
             self.reader = None
@@ -62,6 +72,36 @@ class _Stream:
 
 
 _STREAMS: dict[int, _Stream] = {}
+_buffered = 0  # bytes held by every stream's `ahead` (counted on the event loop only)
+
+
+def _read_pieces(reader: BlobReader, count: int) -> list[bytes]:
+    """One piece, and up to `count` in all while the body lasts (in a thread)."""
+    pieces = [reader.read(PIECE)]
+    while len(pieces) < count and not reader.done:
+        piece = reader.read(PIECE)
+        if not piece:
+            break
+        pieces.append(piece)
+    return pieces
+
+
+def _ahead_count() -> int:
+    """How many pieces a read may take now (1 once the read-ahead budget is spent)."""
+    return READ_AHEAD_PIECES if _buffered < READ_AHEAD_BUDGET else 1
+
+
+def _keep_ahead(st: _Stream, pieces: list[bytes]) -> None:
+    global _buffered
+    st.ahead.extend(pieces)
+    _buffered += sum(len(p) for p in pieces)
+
+
+def _unbuffer(piece: bytes) -> None:
+    global _buffered
+    _buffered -= len(piece)
+
+
 _IDS = itertools.count(1)
 _sweeper: asyncio.TimerHandle | None = None
 
@@ -69,6 +109,11 @@ _sweeper: asyncio.TimerHandle | None = None
 def open_streams() -> int:
     """How many bodies and uploads are open (for tests)."""
     return len(_STREAMS)
+
+
+def read_ahead_bytes() -> int:
+    """How many bytes of bodies wait in memory for their reader (for tests)."""
+    return _buffered
 
 
 def _sweep() -> None:
@@ -125,11 +170,18 @@ async def _off_loop(action: str, fn: Callable[[], T]) -> T:
         raise HostError("Error", exc.for_action(action)) from None
 
 
-def _get_first(result: GetResult) -> tuple[bytes, bool]:
-    assert result.reader is not None
-    first = result.reader.read(PIECE)
-    done = len(first) >= result.length
-    return first, done
+def _get_with_pieces(
+    gw: R2Gateway, key: str, args: dict[str, Any], count: int
+) -> tuple[GetResult | None, list[bytes]]:
+    """The object and the first pieces of its body, in one trip to a thread."""
+    result = gw.get(key, args)
+    if result is None or result.reader is None:
+        return result, []
+    try:
+        return result, _read_pieces(result.reader, count)
+    except BaseException:
+        result.reader.close()
+        raise
 
 
 def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
@@ -150,41 +202,52 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
 
     async def get(call: HostCall) -> HostResult:
         args, gw = gateway(call)
-        result = await _off_loop("get", lambda: gw.get(str(args["key"]), args))
+        count = _ahead_count()
+        result, pieces = await _off_loop(
+            "get", lambda: _get_with_pieces(gw, str(args["key"]), args, count)
+        )
         if result is None:
             return None, None
         if result.reader is None:
             return {"object": result.meta, "body": False}, None
-        reader = result.reader
-        try:
-            first, done = await _off_loop("get", lambda: _get_first(result))
-        except BaseException:
-            reader.close()
-            raise
-        if done:
+        reader, first = result.reader, pieces[0]
+        if reader.done and len(pieces) == 1:
             reader.close()
             return {"object": result.meta, "body": True, "done": True, "id": None}, first
-        sid = _add(_Stream(call.worker, call.request_id, reader=reader))
+        st = _Stream(call.worker, call.request_id, reader=reader)
+        _keep_ahead(st, pieces[1:])
+        sid = _add(st)
         return {"object": result.meta, "body": True, "done": False, "id": sid}, first
 
     async def read(call: HostCall) -> HostResult:
         sid, st = _take(call)
         if st.reader is None or st.busy:
             raise HostError("Error", "The R2 body is no longer available.")
-        st.busy = True
         reader = st.reader
-        try:
-            chunk = await _off_loop("get", lambda: reader.read(PIECE))
-        except BaseException:
+        if st.ahead:
+            chunk = st.ahead.popleft()
+            _unbuffer(chunk)
+        else:
+            st.busy = True
+            try:
+                count = _ahead_count()
+                pieces = await _off_loop("get", lambda: _read_pieces(reader, count))
+            except BaseException:
+                _STREAMS.pop(sid, None)
+                st.close()
+                raise
+            finally:
+                st.busy = False
+            chunk = pieces[0]
+            _keep_ahead(st, pieces[1:])
+            if st.dropped:
+                _STREAMS.pop(sid, None)
+                st.close()
+                return True, None
+        if not chunk or (reader.done and not st.ahead):  # the last piece says so
             _STREAMS.pop(sid, None)
             st.close()
-            raise
-        finally:
-            st.busy = False
-        if not chunk or st.dropped:
-            _STREAMS.pop(sid, None)
-            st.close()
-            return True, None
+            return True, chunk or None
         return None, chunk
 
     async def cancel(call: HostCall) -> HostResult:

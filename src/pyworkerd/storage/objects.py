@@ -1,12 +1,15 @@
-"""One R2 bucket on disk: a SQLite index (WAL) and one blob file per object or part.
+"""Object stores (R2 buckets): an index of objects, multipart uploads and parts in a
+`SqlDatabase`, their bytes in a `BlobStore`.
 
-A blob is written to a temporary name, fsynced and renamed before the index row that
-points at it commits, so a crash never leaves a row pointing at a half-written blob and
-an acknowledged write survives `kill -9`. A blob left without a row (a crash between the
-rename and the commit, or a failed precondition) is removed by the sweep at open.
+A blob is sealed (durable under its name) before the index row that points at it
+commits, so a crash never leaves a row pointing at a half-written blob and an
+acknowledged write survives `kill -9`. A blob left without a row (a crash between the
+seal and the commit, or a failed precondition) is removed by the sweep at open. Both
+halves are interfaces: files + SQLite by default, memory in tests; an S3-compatible
+backend would provide the blobs (and a shared SQL database the index).
 
 Everything here is blocking: the host ops run it in a worker thread, the CLI directly.
-One lock per store guards its connection; SQLite's own locking guards the files when
+One lock per store guards its connection; SQLite's own locking guards the database when
 several processes share the state directory.
 """
 
@@ -14,25 +17,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
-from pyworkerd.storage import StateDir, fsync_dir, open_sqlite, remove_orphans
+from pyworkerd.storage.blobs import BlobStore
+from pyworkerd.storage.blobs import BlobWriter as RawBlobWriter
+from pyworkerd.storage.sql import SqlDatabase
 
 __all__ = [
+    "ORPHAN_AGE_S",
+    "UPLOAD_ABORTED",
+    "UPLOAD_COMPLETED",
+    "UPLOAD_IN_PROGRESS",
     "BlobReader",
     "BlobWriter",
     "ObjectRow",
+    "ObjectStore",
     "PartRow",
-    "R2Store",
-    "open_store",
+    "new_id",
 ]
 
 ORPHAN_AGE_S = 3600.0  # a blob file without a row older than this is garbage
@@ -124,20 +130,15 @@ def new_id(nbytes: int = 16) -> str:
 
 
 class BlobWriter:
-    """A blob being written: a temporary file and running digests."""
+    """A blob being written, with running digests of its bytes."""
 
-    def __init__(self, folder: Path, algorithms: Iterable[str]) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        self.folder = folder
-        self.tmp = Path(tmp)
-        self.file: BinaryIO | None = os.fdopen(fd, "wb")
+    def __init__(self, raw: RawBlobWriter, algorithms: Iterable[str]) -> None:
+        self.raw = raw
         self.size = 0
         self.hashes = {name: hashlib.new(name) for name in {"md5", *algorithms}}
 
     def write(self, chunk: bytes) -> None:
-        assert self.file is not None
-        self.file.write(chunk)
+        self.raw.write(chunk)
         self.size += len(chunk)
         for h in self.hashes.values():
             h.update(chunk)
@@ -146,22 +147,11 @@ class BlobWriter:
         return {name: h.digest() for name, h in self.hashes.items()}
 
     def seal(self) -> str:
-        """fsync, rename to its final name, fsync the folder; returns the blob id."""
-        assert self.file is not None
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        self.file = None
-        blob = new_id()
-        os.replace(self.tmp, self.folder / blob)
-        fsync_dir(self.folder)
-        return blob
+        """Durable from here on; returns the blob's name."""
+        return self.raw.seal()
 
     def discard(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-        self.tmp.unlink(missing_ok=True)
+        self.raw.discard()
 
 
 class BlobReader:
@@ -169,7 +159,7 @@ class BlobReader:
     multipart one), read piece by piece. The first blob is opened at once (an open file
     survives the blob's deletion); later ones are pinned in the store until read."""
 
-    def __init__(self, store: R2Store, segments: list[tuple[str, int, int]]) -> None:
+    def __init__(self, store: ObjectStore, segments: list[tuple[str, int, int]]) -> None:
         self.store = store
         self.segments = segments  # (blob, start, end) within each blob
         self.index = 0
@@ -190,11 +180,14 @@ class BlobReader:
             if end <= start:
                 self.store.unpin([blob])
                 continue
-            f = open(self.store.blob_dir / blob, "rb")  # noqa: SIM115 - kept open across reads
-            f.seek(start)
-            self.file = f
+            self.file = self.store.blobs.open(blob, start)
             self.remaining = end - start
             return
+
+    @property
+    def done(self) -> bool:
+        """Every byte has been read."""
+        return self.file is None and self.index >= len(self.segments)
 
     def read(self, n: int) -> bytes:
         """Up to n bytes; b"" at the end."""
@@ -222,10 +215,12 @@ class BlobReader:
             self.store.unpin(rest)
 
 
-class R2Store:
-    def __init__(self, db_path: Path, blob_dir: Path) -> None:
-        self.db_path = db_path
-        self.blob_dir = blob_dir
+class ObjectStore:
+    """One bucket. Nothing touches the database until first use."""
+
+    def __init__(self, db: SqlDatabase, blobs: BlobStore) -> None:
+        self.db = db
+        self.blobs = blobs
         self.lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pins: dict[str, int] = {}
@@ -236,8 +231,7 @@ class R2Store:
     def conn(self) -> sqlite3.Connection:
         with self.lock:
             if self._conn is None:
-                self.blob_dir.mkdir(parents=True, exist_ok=True)
-                conn = open_sqlite(self.db_path)
+                conn = self.db.connect()
                 conn.executescript(SCHEMA)
                 self._conn = conn
                 self._sweep_orphans()
@@ -263,8 +257,8 @@ class R2Store:
             return result
 
     def writer(self, algorithms: Iterable[str] = ()) -> BlobWriter:
-        self.conn  # noqa: B018 - make sure the folders exist
-        return BlobWriter(self.blob_dir, algorithms)
+        self.conn  # noqa: B018 - open (and sweep) before the first write
+        return BlobWriter(self.blobs.writer(), algorithms)
 
     def pin(self, blobs: list[str]) -> None:
         with self.lock:
@@ -281,16 +275,18 @@ class R2Store:
                 self._pins.pop(b, None)
                 if b in self._doomed:
                     self._doomed.discard(b)
-                    (self.blob_dir / b).unlink(missing_ok=True)
+                    self.blobs.delete([b])
 
     def discard_blobs(self, blobs: Iterable[str]) -> None:
         """Remove blobs no row points at any more (later if a reader has them pinned)."""
         with self.lock:
+            now = []
             for b in blobs:
                 if b in self._pins:
                     self._doomed.add(b)
                 else:
-                    (self.blob_dir / b).unlink(missing_ok=True)
+                    now.append(b)
+            self.blobs.delete(now)
 
     def _sweep_orphans(self) -> None:
         conn = self._conn
@@ -301,7 +297,7 @@ class R2Store:
             names.update(r[0] for r in conn.execute("SELECT blob FROM parts"))
             return names
 
-        remove_orphans(self.blob_dir, used, ORPHAN_AGE_S)
+        self.blobs.sweep(used, ORPHAN_AGE_S)
 
     # ------------------------------------------------------------------ objects
     def get_row(self, key: str) -> ObjectRow | None:
@@ -546,19 +542,3 @@ class R2Store:
             return old
 
         self.discard_blobs(self.transaction(txn))
-
-
-_STORES: dict[Path, R2Store] = {}
-_STORES_LOCK = threading.Lock()
-
-
-def open_store(state: StateDir, bucket: str) -> R2Store:
-    """The store of one bucket (one per process and path: workers bound to the same bucket,
-    and every reload of a worker, share it). Nothing touches the disk until first use."""
-    db = state.path("r2", bucket, ".sqlite3")
-    with _STORES_LOCK:
-        store = _STORES.get(db)
-        if store is None:
-            store = R2Store(db, state.path("r2", bucket + ".blobs"))
-            _STORES[db] = store
-        return store
