@@ -22,6 +22,7 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.server.embed import Server as GranianServer
 
+from pyworkerd.bindings.durable_objects.alarms import AlarmScheduler
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine import hostops
 from pyworkerd.engine.boot import SpareContexts
@@ -161,6 +162,7 @@ async def run(options: ServeOptions) -> int:
     serving = loop.create_task(server.serve())
     watcher: asyncio.Task[None] | None = None
     scheduler = CronScheduler(workers, printer)
+    alarms = AlarmScheduler(state, printer)
     try:
         await _wait_listening(options.ip, port, serving)
         holder.close()
@@ -170,6 +172,7 @@ async def run(options: ServeOptions) -> int:
             options.on_ready(url)
         if options.background:
             scheduler.start()
+            alarms.start()
         if options.watch:
             from pyworkerd.server.reload import watch_and_reload
 
@@ -178,6 +181,7 @@ async def run(options: ServeOptions) -> int:
     finally:
         holder.close()
         await scheduler.stop()
+        await alarms.stop()
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

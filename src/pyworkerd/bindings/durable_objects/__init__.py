@@ -32,7 +32,7 @@ from pyworkerd.runtime.fetch import start_exchange
 from pyworkerd.runtime.rpc import invoke_for_host
 from pyworkerd.storage import StateDir
 
-__all__ = ["TYPE", "build", "idle_seconds", "namespace_of", "sqlite_backed"]
+__all__ = ["TYPE", "build", "class_origin", "idle_seconds", "namespace_of"]
 
 TYPE = "durable_object"
 IDLE_ENV = "PYWORKERD_DO_IDLE_S"
@@ -46,28 +46,35 @@ def idle_seconds() -> float:
         return DEFAULT_IDLE_S
 
 
-def sqlite_backed(config: WorkerConfig, class_name: str) -> bool:
-    """Whether the class's storage has the SQL API (`new_sqlite_classes`) or only the
-    key-value one (`new_classes`), following renames; SQLite when no migration names it."""
-    kind: bool | None = None
+def class_origin(config: WorkerConfig, class_name: str) -> tuple[str, bool]:
+    """The name the class was created under (following `renamed_classes` back), and
+    whether its storage has the SQL API (`new_sqlite_classes`) or only the key-value one
+    (`new_classes`; SQLite when no migration names it)."""
     name = class_name
     for migration in reversed(config.migrations):
         for renamed in migration.renamed_classes:
             if renamed.to == name:
                 name = renamed.from_
         if name in migration.new_sqlite_classes:
-            kind = True
-        elif name in migration.new_classes:
-            kind = False
-        if kind is not None:
-            return kind
-    return True
+            return name, True
+        if name in migration.new_classes:
+            return name, False
+    return name, True
 
 
 def namespace_of(config: WorkerConfig, binding: DurableObjectBinding) -> tuple[str, str]:
-    """(the worker hosting the class, the namespace "<script>/<class>")."""
+    """(the worker hosting the class, the namespace "<script>/<class>" its objects are
+    stored under)."""
     script = binding.script_name or config.name or "worker"
     return script, f"{script}/{binding.class_name}"
+
+
+def _host_config(config: WorkerConfig, script: str) -> WorkerConfig:
+    """The config of the worker that hosts a class (this one, or a running `script_name`)."""
+    if script == (config.name or "worker"):
+        return config
+    found = getattr(service(script), "config", None)
+    return found if isinstance(found, WorkerConfig) else config
 
 
 # Objects recently used: key -> (target, descriptor, last use), for the idle sweep.
@@ -114,9 +121,23 @@ def _storage_ops(state: StateDir) -> dict[str, HostOp]:
     return storage_ops(state)
 
 
+def apply_renames(config: WorkerConfig, state: StateDir) -> None:
+    """`renamed_classes` migrations of the classes this worker hosts: their objects'
+    storage moves to the new name (as a deploy with the migration does)."""
+    if not state.persistent or importlib.util.find_spec(f"{__name__}.storage") is None:
+        return
+    from pyworkerd.bindings.durable_objects.storage import rename_namespace
+
+    script = config.name or "worker"
+    for migration in config.migrations:
+        for renamed in migration.renamed_classes:
+            rename_namespace(state, f"{script}/{renamed.from_}", f"{script}/{renamed.to}")
+
+
 def build(
     config: WorkerConfig, state: StateDir
 ) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
+    apply_renames(config, state)
     ops: dict[str, HostOp] = dict(_storage_ops(state))
     bindings = {b.name: b for b in config.durable_objects.bindings}
     if not bindings:
@@ -124,7 +145,15 @@ def build(
     descriptors: dict[str, dict[str, Any]] = {}
     for b in bindings.values():
         script, ns = namespace_of(config, b)
-        descriptors[b.name] = {"type": TYPE, "ns": ns, "className": b.class_name, "script": script}
+        origin, _sqlite = class_origin(_host_config(config, script), b.class_name)
+        # Ids are sealed with the class's first name, so a rename keeps every object's id.
+        descriptors[b.name] = {
+            "type": TYPE,
+            "ns": ns,
+            "idKey": f"{script}/{origin}",
+            "className": b.class_name,
+            "script": script,
+        }
 
     def actor_of(call: HostCall) -> tuple[ServiceTarget, dict[str, Any]]:
         args = call.args if isinstance(call.args, dict) else {}
@@ -141,7 +170,7 @@ def build(
             "className": binding.class_name,
             "id": str(target_id.get("id")),
             "name": target_id.get("name"),
-            "sqlite": sqlite_backed(getattr(target, "config", config), binding.class_name),
+            "sqlite": class_origin(_host_config(config, script), binding.class_name)[1],
         }
         _touch(target, descriptor)
         return target, descriptor

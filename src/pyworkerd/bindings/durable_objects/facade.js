@@ -93,6 +93,7 @@
     WeakMapPrototypeSet(idState, id, { hex, name });
     return id;
   }
+  const idKey = (descriptor) => descriptor.idKey ?? descriptor.ns;
   const seal = (ns, head) => StringPrototypeSlice(hash(`${ns}\u0000${head}`), 0, 32);
   function idFor(ns, head, name) { return makeId(head + seal(ns, head), name); }
 
@@ -103,14 +104,14 @@
     idFromName(name) {
       const { descriptor } = nsOf(this);
       const text = StringCtor(name);
-      return idFor(descriptor.ns, StringPrototypeSlice(hash(`name\u0000${text}`), 0, 32), text);
+      return idFor(idKey(descriptor), StringPrototypeSlice(hash(`name\u0000${text}`), 0, 32), text);
     }
     newUniqueId(_options = undefined) {
       const { descriptor } = nsOf(this);
       const bytes = internals.randomBytes(16);
       let head = "";
       for (let i = 0; i < 16; i++) head += bytes[i].toString(16).padStart(2, "0");
-      return idFor(descriptor.ns, head, undefined);
+      return idFor(idKey(descriptor), head, undefined);
     }
     idFromString(text) {
       const { descriptor } = nsOf(this);
@@ -119,7 +120,7 @@
         throw new TypeErrorCtor("Invalid Durable Object ID: must be 64 hex digits");
       }
       const head = StringPrototypeSlice(hex, 0, 32);
-      if (seal(descriptor.ns, head) !== StringPrototypeSlice(hex, 32)) {
+      if (seal(idKey(descriptor), head) !== StringPrototypeSlice(hex, 32)) {
         throw new TypeErrorCtor("Durable Object ID is not valid for this namespace.");
       }
       return makeId(hex, undefined);
@@ -128,7 +129,7 @@
       const { descriptor, binding } = nsOf(this);
       const { hex, name } = state(id);
       const check = StringPrototypeSlice(hex, 32);
-      if (seal(descriptor.ns, StringPrototypeSlice(hex, 0, 32)) !== check) {
+      if (seal(idKey(descriptor), StringPrototypeSlice(hex, 0, 32)) !== check) {
         throw new TypeErrorCtor("Durable Object ID is not valid for this namespace.");
       }
       return makeStub(binding, hex, name, id);
