@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 # Modules of `pyworkerd <name> …` verbs for local binding state; each has add_commands(sub)
 # and sets `func` on its parsers (func(args) -> exit status).
-BINDING_COMMANDS = ("kv", "r2", "d1")
+BINDING_COMMANDS = ("kv", "r2", "d1", "queues")
 
 # Tells the processes of `serve --workers N` that sharing the parent's port is intended.
 SHARED_PORT_ENV = "PYWORKERD_SHARED_PORT"

@@ -23,6 +23,7 @@ from granian.http import HTTP1Settings
 from granian.server.embed import Server as GranianServer
 
 from pyworkerd.bindings.durable_objects.alarms import AlarmScheduler
+from pyworkerd.bindings.queues.broker import run_consumers
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine import hostops
 from pyworkerd.engine.boot import SpareContexts
@@ -163,6 +164,7 @@ async def run(options: ServeOptions) -> int:
     watcher: asyncio.Task[None] | None = None
     scheduler = CronScheduler(workers, printer)
     alarms = AlarmScheduler(state, printer)
+    consumers: asyncio.Task[None] | None = None
     try:
         await _wait_listening(options.ip, port, serving)
         holder.close()
@@ -173,6 +175,7 @@ async def run(options: ServeOptions) -> int:
         if options.background:
             scheduler.start()
             alarms.start()
+            consumers = loop.create_task(run_consumers(workers, state, printer))
         if options.watch:
             from pyworkerd.server.reload import watch_and_reload
 
@@ -182,6 +185,9 @@ async def run(options: ServeOptions) -> int:
         holder.close()
         await scheduler.stop()
         await alarms.stop()
+        if consumers is not None:
+            consumers.cancel()
+            await asyncio.gather(consumers, return_exceptions=True)
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
