@@ -56,6 +56,16 @@ export default {
         return Response.json(await counter.increment(3));
       }
       if (t === "/pipeline") return Response.json(await env.RPC.makeCounter(1).increment(1));
+      if (t === "/dispose") {
+        let kept;
+        {
+          using counter = await env.RPC.makeCounter(1);
+          kept = counter;
+          await counter.increment(1);
+        }
+        try { await kept.increment(1); } catch (e) { return new Response(e.message); }
+        return new Response("still usable");
+      }
       if (t === "/named") return Response.json(await env.NAMED.whoami());
       if (t === "/named-fetch") return env.NAMED.fetch("http://x/");
       if (t === "/env") return new Response(await env.RPC.secret());
@@ -183,6 +193,12 @@ def test_rpc_targets_pass_by_reference(server: RunningServer) -> None:
 
 def test_promise_pipelining(server: RunningServer) -> None:
     assert get(server, "/pipeline") == "2"
+
+
+def test_a_disposed_stub_is_released(server: RunningServer) -> None:
+    assert get(server, "/dispose") == (
+        "RPC stub used after being disposed or after its call ended."
+    )
 
 
 def test_named_entrypoint(server: RunningServer) -> None:
