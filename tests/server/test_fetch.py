@@ -123,6 +123,24 @@ async def slow(_req: web.Request) -> web.Response:
     return web.Response(text="too late")
 
 
+HUNG_UP: list[str] = []  # /hang requests whose client closed the connection
+
+
+async def hang(req: web.Request) -> web.Response:
+    """Answers only after 5 s; notes when the client hangs up first (an aborted fetch)."""
+    for _ in range(500):
+        transport = req.transport
+        if transport is None or transport.is_closing():
+            HUNG_UP.append(req.query.get("id", ""))
+            break
+        await asyncio.sleep(0.01)
+    return web.Response(text="too late")
+
+
+async def hung(req: web.Request) -> web.Response:
+    return web.Response(text="yes" if req.query.get("id", "") in HUNG_UP else "no")
+
+
 async def drip(req: web.Request) -> web.StreamResponse:
     resp = web.StreamResponse()
     await resp.prepare(req)
@@ -158,6 +176,8 @@ class Origin:
         app.router.add_get("/gzip", gzipped)
         app.router.add_get("/cookies", cookies)
         app.router.add_get("/slow", slow)
+        app.router.add_get("/hang", hang)
+        app.router.add_get("/hung", hung)
         app.router.add_get("/drip", drip)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -288,6 +308,14 @@ export default {
         const result = await caught(fetch(`${o}/slow`, { signal: c.signal }));
         const pre = await caught(fetch(`${o}/json`, { signal: AbortSignal.abort("my reason") }));
         return Response.json({ result, pre, ms: Date.now() - started });
+      }
+      case "/abort-hang": {
+        const c = new AbortController();
+        setTimeout(() => c.abort(), 50);
+        const id = url.searchParams.get("id");
+        const result = await caught(fetch(`${o}/hang?id=${id}`, { signal: c.signal }));
+        await scheduler.wait(300);  // the request is still running: only the abort hangs up
+        return Response.json({ result, hungUp: await (await fetch(`${o}/hung?id=${id}`)).text() });
       }
       case "/timeout": {
         const started = Date.now();
@@ -525,6 +553,11 @@ def test_redirects_follow_and_manual(dev: RunningServer, origin: Origin) -> None
     prefix = f"TypeError: Too many redirects.{origin.url}/redirect?hops=21"
     assert out["tooMany"].startswith(prefix)
     assert len(out["tooMany"].split(", ")) == 21
+
+
+def test_an_aborted_fetch_hangs_up_on_the_origin(dev: RunningServer, origin: Origin) -> None:
+    out = get_json(dev, origin, "/abort-hang?id=a1")
+    assert out == {"result": "AbortError: The operation was aborted", "hungUp": "yes"}
 
 
 def test_abort_controller_and_abort_signal_timeout(dev: RunningServer, origin: Origin) -> None:

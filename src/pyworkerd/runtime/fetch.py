@@ -6,9 +6,10 @@ One exchange is a state in `_FETCHES`, keyed by an id the worker's JS gets from
 Protocol (JS side in js/68_fetch.js):
 
 - ``fetch.start`` args ``{method, url, headers: [k1, v1, ...], redirect: "follow"|"manual",
-  body: "none"|"bytes"|"stream", length: int|null}``, payload the whole body when
-  ``body == "bytes"``. Counts one subrequest, sends the request at once (for a stream the
-  upload starts as chunks arrive) and returns the id.
+  body: "none"|"bytes"|"stream", length: int|null, respond?, key?}``, payload the whole body
+  when ``body == "bytes"``. Counts one subrequest, sends the request at once (for a stream
+  the upload starts as chunks arrive) and returns the id; with ``respond`` (no streamed
+  body) it waits and returns what ``fetch.response`` would, plus ``id``.
 - ``fetch.send`` args ``id``, payload one upload chunk (<= 256 KiB). Resolves once the
   chunk is queued (at most ``UPLOAD_QUEUE`` chunks wait: backpressure); returns ``false``
   when the upload is no longer wanted (the exchange ended or failed), else ``true``.
@@ -18,7 +19,8 @@ Protocol (JS side in js/68_fetch.js):
   buffered (up to 256 KiB) as payload; ``done`` means that was the whole body.
 - ``fetch.read`` args ``id``: the next body chunk (payload, <= 256 KiB), or value ``true``
   and no payload at the end (the exchange is then closed).
-- ``fetch.abort`` args ``id``: cancel the exchange (request and response body).
+- ``fetch.abort`` args ``id``: cancel the exchange (request and response body); or
+  ``{key}`` for a ``fetch.start`` with ``respond`` that has not answered yet.
 
 Limits: ``SUBREQUEST_LIMIT`` fetches per incoming request (``PYWORKERD_SUBREQUEST_LIMIT``
 overrides it; a negative value disables it). An exchange that nobody touches for
@@ -239,6 +241,8 @@ class _Fetch:
 
 
 _FETCHES: OrderedDict[int, _Fetch] = OrderedDict()
+# Exchanges whose fetch.start (with respond) still waits for the head: (worker, key) -> it.
+_PENDING: dict[tuple[str, str], _Fetch] = {}
 _IDS = itertools.count(1)
 _COUNTS: OrderedDict[tuple[str, int], tuple[int, float]] = OrderedDict()
 _sweeper: asyncio.TimerHandle | None = None
@@ -439,11 +443,15 @@ def _body_error(exc: BaseException) -> HostError:
 # ------------------------------------------------------------------------- ops
 @runtime_op("fetch.start")
 async def start(call: HostCall) -> HostResult:
-    return start_exchange(call, _network)
+    return await start_exchange(call, _network)
 
 
-def start_exchange(call: HostCall, transport: Transport) -> HostResult:
-    """`fetch.start` over any transport: the network, or another worker (service bindings)."""
+async def start_exchange(call: HostCall, transport: Transport) -> HostResult:
+    """`fetch.start` over any transport: the network, or another worker (service bindings).
+
+    With ``respond: true`` (a request whose body went whole with it) the answer is the
+    response head at once, as ``fetch.response`` gives it plus the exchange's ``id``: one
+    crossing of the bridge instead of two."""
     args = call.args
     if not isinstance(args, dict):
         raise HostError("TypeError", "fetch: bad arguments")
@@ -482,6 +490,14 @@ def start_exchange(call: HostCall, transport: Transport) -> HostResult:
     task.add_done_callback(lambda t: _done_running(state, t))
     state.task = task
     _schedule_sweep()
+    if args.get("respond") and state.upload is None:
+        key = (call.worker, str(args.get("key")))
+        _PENDING[key] = state
+        try:
+            head, first = await _respond(state)
+        finally:
+            _PENDING.pop(key, None)
+        return {**head, "id": state.id}, first
     return state.id, None
 
 
@@ -526,7 +542,11 @@ async def finish(call: HostCall) -> HostResult:
 
 @runtime_op("fetch.response")
 async def response(call: HostCall) -> HostResult:
-    state = _state(call)
+    return await _respond(_state(call))
+
+
+async def _respond(state: _Fetch) -> HostResult:
+    """The response head (and the body bytes already here) once it has come."""
     state.busy += 1
     try:
         try:
@@ -572,6 +592,11 @@ async def read(call: HostCall) -> HostResult:
 @runtime_op("fetch.abort")
 async def abort(call: HostCall) -> HostResult:
     fetch_id = call.args
+    if isinstance(fetch_id, dict):  # {key}: aborted before fetch.start answered
+        state = _PENDING.get((call.worker, str(fetch_id.get("key"))))
+        if state is not None:
+            state.close()
+        return None, None
     state = _FETCHES.get(fetch_id) if isinstance(fetch_id, int) else None
     if state is not None and state.worker == call.worker:
         state.close()

@@ -177,7 +177,7 @@ def build(
 
     async def fetch(call: HostCall) -> HostResult:
         target, descriptor = actor_of(call)
-        return start_exchange(call, service_transport(target, actor=descriptor))
+        return await start_exchange(call, service_transport(target, actor=descriptor))
 
     async def rpc(call: HostCall) -> HostResult:
         target, descriptor = actor_of(call)

@@ -59,7 +59,7 @@ def build(
 
     async def fetch(call: HostCall) -> HostResult:
         svc, target = target_of(call)
-        return start_exchange(call, service_transport(target, entrypoint=svc.entrypoint))
+        return await start_exchange(call, service_transport(target, entrypoint=svc.entrypoint))
 
     async def rpc(call: HostCall) -> HostResult:
         svc, target = target_of(call)

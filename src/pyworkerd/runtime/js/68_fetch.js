@@ -205,6 +205,16 @@ function doFetch(input, init, argCount, via = undefined) {
     if (via.target !== undefined) args.target = via.target;
   }
   const startOp = via === undefined ? "fetch.start" : via.op;
+  // A body that goes whole with the request: the head comes back with the start; until
+  // then the exchange is known by a key of our own (an abort names it).
+  let key = null;
+  if (mode !== "stream") {
+    args.respond = true;
+    const bytes = internals.randomBytes(8);
+    key = "";
+    for (let i = 0; i < 8; i++) key += bytes[i].toString(16).padStart(2, "0");
+    args.key = key;
+  }
 
   return new PromiseCtor((resolve, reject) => {
     let id = null;
@@ -223,6 +233,7 @@ function doFetch(input, init, argCount, via = undefined) {
       if (!exchange.finished) {
         exchange.end();
         if (id !== null) hostCall("fetch.abort", id);
+        else if (key !== null) hostCall("fetch.abort", { key });
       }
     };
     function onAbort() {
@@ -234,29 +245,34 @@ function doFetch(input, init, argCount, via = undefined) {
     }
     if (signal !== null && internals.addAbortAlgorithm) internals.addAbortAlgorithm(signal, onAbort);
 
+    const respond = (result) => {
+      const head = result[0], first = result[1];
+      if (exchange.finished) return;
+      const status = head.status;
+      let stream = null;
+      if (NULL_BODY_STATUS[status] === true || method === "HEAD") {
+        exchange.end();
+        if (!head.done) hostCall("fetch.abort", id);
+      } else {
+        stream = bodyStream(id, first, head.done, exchange, contentLengthOf(head.headers));
+      }
+      settled = true;
+      resolve(internals.http.responseFromHost(status, head.statusText, head.headers,
+        stream, head.urlList, null));
+    };
     PromisePrototypeThen(hostCall(startOp, args, mode === "bytes" ? payload : undefined), (started) => {
+      if (args.respond) {
+        id = started[0].id;
+        if (exchange.finished) { if (!started[0].done) hostCall("fetch.abort", id); return; }
+        respond(started);
+        return;
+      }
       id = started[0];
       if (exchange.finished) { hostCall("fetch.abort", id); return; }
-      if (mode === "stream") {
-        const upload = ArrayBufferIsView(body) ? uploadBytes(id, body, exchange)
-          : uploadStream(id, body, exchange);
-        PromisePrototypeThen(upload, undefined, fail);
-      }
-      PromisePrototypeThen(hostCall("fetch.response", id), (result) => {
-        const head = result[0], first = result[1];
-        if (exchange.finished) return;
-        const status = head.status;
-        let stream = null;
-        if (NULL_BODY_STATUS[status] === true || method === "HEAD") {
-          exchange.end();
-          if (!head.done) hostCall("fetch.abort", id);
-        } else {
-          stream = bodyStream(id, first, head.done, exchange, contentLengthOf(head.headers));
-        }
-        settled = true;
-        resolve(internals.http.responseFromHost(status, head.statusText, head.headers,
-          stream, head.urlList, null));
-      }, fail);
+      const upload = ArrayBufferIsView(body) ? uploadBytes(id, body, exchange)
+        : uploadStream(id, body, exchange);
+      PromisePrototypeThen(upload, undefined, fail);
+      PromisePrototypeThen(hostCall("fetch.response", id), respond, fail);
     }, fail);
   });
 }
