@@ -33,6 +33,7 @@ from pyworkerd.engine.protocol import BodyKind, Event, Message, RequestBodyMode
 from pyworkerd.engine.types import (
     HostRequest,
     HostResponse,
+    Invocation,
     LogSink,
     Outcome,
     WebSocketLink,
@@ -263,15 +264,7 @@ class Isolate:
         response = await ex.head
         return response, ex.done
 
-    async def invoke(
-        self,
-        kind: str,
-        args: Any,
-        *,
-        entrypoint: str | None = None,
-        name: str | None = None,
-        props: Any = None,
-    ) -> tuple[Any, asyncio.Future[None]]:
+    async def invoke(self, invocation: Invocation) -> tuple[Any, asyncio.Future[None]]:
         """Run a handler that is not `fetch` (scheduled, queue, an RPC method …).
 
         Returns the handler's JSON answer and a future that settles when the invocation is
@@ -284,7 +277,8 @@ class Isolate:
         ex.retryable = True
         self._exchanges[rid] = ex
         self.last_used = time.monotonic()
-        self._queue([Event.INVOKE, rid, kind, entrypoint, name, args, props])
+        inv = invocation
+        self._queue([Event.INVOKE, rid, inv.kind, inv.entrypoint, inv.name, inv.args, inv.props])
         value = await ex.head
         return value, ex.done
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pyworkerd.engine.boot import SpareContexts
 from pyworkerd.engine.isolate import Isolate, NotStarted
-from pyworkerd.engine.types import HostRequest, HostResponse, LogSink, WorkerSpec
+from pyworkerd.engine.types import HostRequest, HostResponse, Invocation, LogSink, WorkerSpec
 
 __all__ = ["IsolateBudget", "PoolSettings", "WorkerPool"]
 
@@ -161,23 +161,14 @@ class WorkerPool:
                 continue
         return await (await self.pick_for(affinity)).fetch(request)
 
-    async def invoke(
-        self,
-        kind: str,
-        args: Any,
-        *,
-        entrypoint: str | None = None,
-        name: str | None = None,
-        props: Any = None,
-    ) -> tuple[Any, asyncio.Future[None]]:
+    async def invoke(self, invocation: Invocation) -> tuple[Any, asyncio.Future[None]]:
         """Run a non-fetch handler (see Isolate.invoke), retried like fetch when unstarted."""
+        args = invocation.args
         affinity = _affinity_of(args.get("actor") if isinstance(args, dict) else None)
         for attempt in range(MAX_ATTEMPTS):
             isolate = await self.pick_for(affinity)
             try:
-                return await isolate.invoke(
-                    kind, args, entrypoint=entrypoint, name=name, props=props
-                )
+                return await isolate.invoke(invocation)
             except NotStarted:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from pyworkerd.engine.types import HostRequest, HostResponse
+from pyworkerd.engine.types import HostRequest, HostResponse, Invocation
 
 __all__ = ["ServiceTarget", "register_service", "service", "unregister_service"]
 
@@ -19,15 +19,7 @@ __all__ = ["ServiceTarget", "register_service", "service", "unregister_service"]
 class ServiceTarget(Protocol):
     async def fetch(self, request: HostRequest) -> tuple[HostResponse, asyncio.Future[None]]: ...
 
-    async def invoke(
-        self,
-        kind: str,
-        args: Any,
-        *,
-        entrypoint: str | None = None,
-        name: str | None = None,
-        props: Any = None,
-    ) -> tuple[Any, asyncio.Future[None]]: ...
+    async def invoke(self, invocation: Invocation) -> tuple[Any, asyncio.Future[None]]: ...
 
 
 _TARGETS: dict[str, ServiceTarget] = {}

@@ -12,6 +12,7 @@ from pyworkerd.engine.hostops import HostOp, runtime_ops
 __all__ = [
     "HostRequest",
     "HostResponse",
+    "Invocation",
     "LogSink",
     "Outcome",
     "WebSocketLink",
@@ -67,6 +68,18 @@ class HostRequest:
     props: Any = None
     # For a Durable Object: {ns, className, id, name} of the object that handles it.
     actor: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An event that is not an HTTP request: a handler kind ("scheduled", "queue", "rpc",
+    "actor", "alarm", "ref" …) with JSON arguments, for an entrypoint or method `name`."""
+
+    kind: str
+    args: Any = None
+    entrypoint: str | None = None
+    name: str | None = None
+    props: Any = None
 
 
 @dataclass

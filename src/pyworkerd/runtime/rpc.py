@@ -15,7 +15,7 @@ from typing import Any
 
 from pyworkerd.engine.hostops import HostCall, HostError, HostResult, runtime_op
 from pyworkerd.engine.isolate import isolate_by_key
-from pyworkerd.engine.types import WorkerFailure
+from pyworkerd.engine.types import Invocation, WorkerFailure
 
 __all__ = ["host_error_of", "invoke_for_host"]
 
@@ -58,7 +58,7 @@ async def call_ref(call: HostCall) -> HostResult:
     method = call.args.get("method")
     args = {"id": ref_id, "args": call.args.get("args")}
     return await invoke_for_host(
-        isolate.invoke("ref", args, name=method if isinstance(method, str) else None)
+        isolate.invoke(Invocation("ref", args, name=method if isinstance(method, str) else None))
     )
 
 
@@ -67,5 +67,5 @@ async def release_ref(call: HostCall) -> HostResult:
     key, ref_id = _ref(call)
     isolate = isolate_by_key(key)
     if isolate is not None:
-        await invoke_for_host(isolate.invoke("releaseRef", {"id": ref_id}))
+        await invoke_for_host(isolate.invoke(Invocation("releaseRef", {"id": ref_id})))
     return None, None

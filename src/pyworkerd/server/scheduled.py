@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from pyworkerd.config.cron import next_fire
-from pyworkerd.engine.types import WorkerFailure
+from pyworkerd.engine.types import Invocation, WorkerFailure
 from pyworkerd.server.logs import LogPrinter
 from pyworkerd.server.workers import Worker
 
@@ -32,7 +32,7 @@ async def run_scheduled(
     """Run one scheduled event; True when the handler succeeded. Failures are logged."""
     try:
         _result, _done = await worker.invoke(
-            "scheduled", {"cron": cron, "scheduledTime": scheduled_time_ms}
+            Invocation("scheduled", {"cron": cron, "scheduledTime": scheduled_time_ms})
         )
     except WorkerFailure as failure:
         detail = worker.map_stack(failure.stack) if failure.stack else failure.message

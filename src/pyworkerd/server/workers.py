@@ -25,6 +25,7 @@ from pyworkerd.engine.pool import IsolateBudget, PoolSettings, WorkerPool
 from pyworkerd.engine.types import (
     HostRequest,
     HostResponse,
+    Invocation,
     LogSink,
     WorkerLoadError,
     WorkerModule,
@@ -167,22 +168,12 @@ class Worker:
             raise RuntimeError(self.last_error or "the worker is not built")
         return await version.pool.fetch(request)
 
-    async def invoke(
-        self,
-        kind: str,
-        args: Any,
-        *,
-        entrypoint: str | None = None,
-        name: str | None = None,
-        props: Any = None,
-    ) -> tuple[Any, asyncio.Future[None]]:
+    async def invoke(self, invocation: Invocation) -> tuple[Any, asyncio.Future[None]]:
         """Run a non-fetch handler (scheduled, queue, RPC …) in the current version."""
         version = self.current
         if version is None:
             raise RuntimeError(self.last_error or "the worker is not built")
-        return await version.pool.invoke(
-            kind, args, entrypoint=entrypoint, name=name, props=props
-        )
+        return await version.pool.invoke(invocation)
 
     def watched_files(self) -> set[Path]:
         """Sources of the running version, its config and its secrets files."""

@@ -28,6 +28,7 @@ from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import DurableObjectBinding
 from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 from pyworkerd.engine.services import ServiceTarget, service
+from pyworkerd.engine.types import Invocation
 from pyworkerd.runtime.fetch import start_exchange
 from pyworkerd.runtime.rpc import invoke_for_host
 from pyworkerd.storage import StateDir
@@ -108,7 +109,7 @@ def _sweep() -> None:
 
 async def _evict(target: ServiceTarget, descriptor: dict[str, Any], key: str) -> None:
     try:
-        await target.invoke("actorEvict", {"actor": descriptor, "key": key})
+        await target.invoke(Invocation("actorEvict", {"actor": descriptor, "key": key}))
     except Exception:  # the worker is gone or reloading: nothing to evict
         return
 
@@ -185,7 +186,7 @@ def build(
         if not isinstance(method, str):
             raise HostError("TypeError", "RPC method name must be a string")
         args = {"actor": descriptor, "args": call.args.get("args")}
-        return await invoke_for_host(target.invoke("actor", args, name=method))
+        return await invoke_for_host(target.invoke(Invocation("actor", args, name=method)))
 
     async def websocket(call: HostCall) -> HostResult:
         target, descriptor = actor_of(call)

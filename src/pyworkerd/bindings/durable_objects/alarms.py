@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from pyworkerd.engine.services import service
-from pyworkerd.engine.types import WorkerFailure
+from pyworkerd.engine.types import Invocation, WorkerFailure
 from pyworkerd.storage import StateDir
 
 __all__ = ["AlarmScheduler", "alarm_changed"]
@@ -100,7 +100,9 @@ class AlarmScheduler:
                 return
             actor = {"ns": ns, "className": class_name, "id": object_id, "name": None}
             try:
-                await target.invoke("alarm", {"actor": actor, "retryCount": retry_count})
+                await target.invoke(
+                    Invocation("alarm", {"actor": actor, "retryCount": retry_count})
+                )
             except (WorkerFailure, RuntimeError) as exc:
                 self._failed(key, retry_count, exc)
                 return

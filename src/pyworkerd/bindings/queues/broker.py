@@ -42,7 +42,7 @@ from pyworkerd.bindings.queues.store import (
 from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import QueueConsumer
 from pyworkerd.config.parse import MAX_DELAY_S
-from pyworkerd.engine.types import WorkerFailure
+from pyworkerd.engine.types import Invocation, WorkerFailure
 from pyworkerd.storage import StateDir
 
 __all__ = ["Outcome", "Printer", "QueueWorker", "run_consumers"]
@@ -73,15 +73,7 @@ class QueueWorker(Protocol):
     name: str
     config: WorkerConfig
 
-    async def invoke(
-        self,
-        kind: str,
-        args: Any,
-        *,
-        entrypoint: str | None = None,
-        name: str | None = None,
-        props: Any = None,
-    ) -> tuple[Any, asyncio.Future[None]]: ...
+    async def invoke(self, invocation: Invocation) -> tuple[Any, asyncio.Future[None]]: ...
 
 
 @dataclass
@@ -262,7 +254,7 @@ class Consumer:
         }
         try:
             async with asyncio.timeout(HANDLER_TIMEOUT_S):
-                value, done = await worker.invoke("queue", args)
+                value, done = await worker.invoke(Invocation("queue", args))
                 if NO_WAIT_FLAG not in worker.config.compatibility_flags:
                     await done  # workerd waits for ctx.waitUntil() before it reports
         except WorkerFailure as failure:

@@ -19,6 +19,7 @@ from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import ServiceBinding
 from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 from pyworkerd.engine.services import ServiceTarget, service
+from pyworkerd.engine.types import Invocation
 from pyworkerd.runtime.fetch import start_exchange
 from pyworkerd.runtime.rpc import invoke_for_host
 from pyworkerd.storage import StateDir
@@ -68,7 +69,12 @@ def build(
             raise HostError("TypeError", "RPC method name must be a string")
         return await invoke_for_host(
             target.invoke(
-                "rpc", call.args.get("args"), entrypoint=svc.entrypoint or "default", name=method
+                Invocation(
+                    "rpc",
+                    call.args.get("args"),
+                    entrypoint=svc.entrypoint or "default",
+                    name=method,
+                )
             )
         )
 
