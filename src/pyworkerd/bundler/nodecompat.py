@@ -69,6 +69,8 @@ POLYFILLS: dict[str, str] = {
     "crypto": "crypto.js",
     "diagnostics_channel": "diagnostics_channel.js",
     "events": "events.js",
+    "http": "http/index.js",
+    "https": "http/https.js",
     "path": "nm:path-browserify",
     "path/posix": "nm:path-browserify",
     "process": "process.js",
@@ -128,10 +130,6 @@ STUBS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
          "compileFunction", "measureMemory", "Script"),
         {},
     ),
-    "http": (("request", "get", "createServer", "validateHeaderName", "validateHeaderValue",
-              "Agent", "ClientRequest", "IncomingMessage", "OutgoingMessage", "Server",
-              "ServerResponse"), {"METHODS": "[]", "STATUS_CODES": "{}", "maxHeaderSize": "16384"}),
-    "https": (("request", "get", "createServer", "Agent", "Server"), {}),
     "http2": (("connect", "createServer", "createSecureServer", "getDefaultSettings",
                "getPackedSettings", "getUnpackedSettings"), {"constants": "{}"}),
     "inspector": (("open", "close", "url", "waitForDebugger", "Session"),
@@ -166,6 +164,27 @@ LOWER_ASYNC = (
     "--supported:for-await=false",
 )
 
+#: ``globalThis.Buffer``, ``global.process``… named in code are the globals, so that they too
+#: bring in the injected polyfill (which then also sets the property, for reads by string).
+#: A library's own ``globalThis.Buffer = …`` is left as it is: esbuild's warning is silenced.
+GLOBAL_PROPERTIES = (
+    *(f"--define:{scope}.{name}={name}" for scope in ("globalThis", "global")
+      for name in ("Buffer", "process")),
+    "--log-override:assign-to-define=silent",
+)
+
+#: The pre-bundle of brotli-wasm's Node build (see ``shims/brotli/entry.js``): its file
+#: reading and Wasm compiling are pointed at the module the worker's module table compiled.
+BROTLI_ADAPTER = (
+    "--external:*.wasm",
+    "--alias:fs=./brotli/host.js",
+    "--alias:path=./brotli/host.js",
+    "--alias:util=./brotli/host.js",
+    "--define:__dirname=\"/bundle\"",
+    "--define:WebAssembly.Module=compiledModule",
+    "--inject:./brotli/host.js",
+)
+
 _NODE_DIR = "node"
 _DONE_MARK = ".pyworkerd-complete"
 _setup_lock = threading.Lock()
@@ -193,15 +212,15 @@ class NodeCompat:
         root = polyfill_root(esbuild)
         args = [*LOWER_ASYNC, "--define:global=globalThis",
                 f"--define:__PYWORKERD_POPULATE_ENV__={'true' if self.populate_env else 'false'}"]
-        targets = {name: _target(root, t) for name, t in POLYFILLS.items()}
-        targets |= {name: root / "stubs" / f"{name.replace('/', '_')}.js" for name in STUBS}
-        for name, target in sorted(targets.items()):
+        for name in sorted([*POLYFILLS, *STUBS]):
+            target = root / "builtins" / _file_name(name)
             args.append(f"--alias:node:{name}={target}")
             if self.mode == "v2":
                 args.append(f"--alias:{name}={target}")
         if self.mode == "v2":
             args.append("--alias:async_hooks=node:async_hooks")
             args += [f"--inject:{root / 'globals' / f}" for f in ("Buffer.js", "process.js")]
+            args += GLOBAL_PROPERTIES
         return args
 
     def explain(self, messages: Sequence[Message]) -> list[Message]:
@@ -247,10 +266,23 @@ def node_compat(compatibility_date: str, flags: Iterable[str]) -> NodeCompat:
     return NodeCompat("off")
 
 
-def _target(root: Path, target: str) -> Path:
-    if target.startswith("nm:"):
-        return root.parent / "node_modules" / target[3:]
-    return root / target
+def _file_name(module: str) -> str:
+    return f"{module.replace('/', '_')}.js"
+
+
+def _builtin_source(name: str) -> str:
+    """The module a worker gets for ``node:<name>``: the polyfill or stub, registered for
+    ``process.getBuiltinModule`` when it is first evaluated."""
+    target = POLYFILLS.get(name)
+    if target is None:
+        path = f"../stubs/{_file_name(name)}"
+    elif target.startswith("nm:"):
+        path = f"../../node_modules/{target[3:]}"
+    else:
+        path = f"../{target}"
+    return (f"const m = require({json.dumps(path)});\n"
+            f'require("pyworkerd:node").registerBuiltin({json.dumps(name)}, m);\n'
+            "module.exports = m;\n")
 
 
 def _shim_files() -> list[tuple[str, bytes]]:
@@ -292,7 +324,7 @@ def polyfill_root(esbuild: Path) -> Path:
     digest = hashlib.sha256()
     for rel, data in files:
         digest.update(rel.encode() + b"\0" + data + b"\0")
-    digest.update(repr(sorted(STUBS.items())).encode())
+    digest.update(repr((sorted(STUBS.items()), sorted(POLYFILLS.items()))).encode())
     root = modules.parent / f"pyworkerd-{digest.hexdigest()[:16]}"
     if (root / _DONE_MARK).is_file():
         return root
@@ -301,6 +333,18 @@ def polyfill_root(esbuild: Path) -> Path:
         if not (root / _DONE_MARK).is_file():
             _set_up(root, files, esbuild)
     return root
+
+
+def _prebundle(esbuild: Path, work: Path, entry: str, out: str, fmt: str, *extra: str) -> None:
+    """Bundle ``entry`` once into ``out`` (in the shared polyfill folder ``work``)."""
+    proc = subprocess.run(
+        [str(esbuild), entry, "--bundle", f"--format={fmt}", "--platform=neutral",
+         "--target=es2022", f"--outfile={out}", "--log-level=error", "--color=false",
+         "--legal-comments=none", *extra],
+        cwd=work, capture_output=True, text=True, check=False, timeout=120,
+    )
+    if proc.returncode != 0:
+        raise BundlerError(f"could not prepare the {entry} polyfill: {proc.stderr.strip()}")
 
 
 def _set_up(root: Path, files: list[tuple[str, bytes]], esbuild: Path) -> None:
@@ -312,15 +356,12 @@ def _set_up(root: Path, files: list[tuple[str, bytes]], esbuild: Path) -> None:
         (work / "stubs").mkdir()
         for name, (functions, values) in STUBS.items():
             source = _stub_source(name, functions, values)
-            (work / "stubs" / f"{name.replace('/', '_')}.js").write_text(source, "utf-8")
-        proc = subprocess.run(
-            [str(esbuild), "buffer-entry.js", "--bundle", "--format=esm", "--platform=neutral",
-             "--target=es2022", "--outfile=buffer/index.js", "--log-level=error",
-             "--color=false", "--legal-comments=none"],
-            cwd=work, capture_output=True, text=True, check=False, timeout=120,
-        )
-        if proc.returncode != 0:
-            raise BundlerError(f"could not prepare the node:buffer polyfill: {proc.stderr.strip()}")
+            (work / "stubs" / _file_name(name)).write_text(source, "utf-8")
+        (work / "builtins").mkdir()
+        for name in [*POLYFILLS, *STUBS]:
+            (work / "builtins" / _file_name(name)).write_text(_builtin_source(name), "utf-8")
+        _prebundle(esbuild, work, "buffer-entry.js", "buffer/index.js", "esm")
+        _prebundle(esbuild, work, "brotli/entry.js", "brotli/index.js", "cjs", *BROTLI_ADAPTER)
         (work / _DONE_MARK).write_text("ok\n")
         if root.exists():
             shutil.rmtree(root)

@@ -10,12 +10,23 @@
 
 const { Map: MapCtor, MapPrototypeGet, MapPrototypeSet, MapPrototypeHas, MapPrototypeDelete,
   ReflectApply, ReflectDefineProperty, ObjectFreeze, PromisePrototypeThen, Promise: PromiseCtor,
-  TypeError: TypeErrorCtor, globalThis: global } = internals.primordials;
+  TypeError: TypeErrorCtor, StringPrototypeStartsWith, StringPrototypeSlice, globalThis: global } = internals.primordials;
+
+// process.getBuiltinModule(id): the Node modules of this isolate's worker, registered by
+// the bundled polyfills as they are first evaluated (bundler/nodecompat.py), plus the
+// runtime's own node:async_hooks. The first registration of a name stays.
+const builtins = new MapCtor();
 
 internals.modules["pyworkerd:node"] = ObjectFreeze({
   inspect: internals.inspect,
   format: (...args) => internals.formatWithOptions(undefined, args),
   formatWithOptions: (options, ...args) => internals.formatWithOptions(options, args),
+  registerBuiltin(name, exports) {
+    if (!MapPrototypeHas(builtins, name)) MapPrototypeSet(builtins, name, exports);
+  },
+  builtin(id) {
+    return MapPrototypeGet(builtins, StringPrototypeStartsWith(id, "node:") ? StringPrototypeSlice(id, 5) : id);
+  },
 });
 
 let frame = null; // null: the empty frame
@@ -162,3 +173,4 @@ const asyncHooks = ObjectFreeze({
   registerDestroyHook: notImplemented("registerDestroyHook"),
 });
 internals.modules["node:async_hooks"] = asyncHooks;
+MapPrototypeSet(builtins, "async_hooks", asyncHooks);

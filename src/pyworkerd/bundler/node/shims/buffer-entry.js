@@ -5,6 +5,20 @@
 import * as b from "../node_modules/buffer/index.js";
 
 export const { Buffer, SlowBuffer, INSPECT_MAX_BYTES, kMaxLength } = b;
+
+// "base64url", which the package lacks: its base64 decoder already reads the URL alphabet.
+const isUrl = (encoding) => typeof encoding === "string" && encoding.toLowerCase() === "base64url";
+const base64 = (encoding) => (isUrl(encoding) ? "base64" : encoding);
+const { from, byteLength, isEncoding } = Buffer;
+const { toString, write } = Buffer.prototype;
+Buffer.from = function (value, encodingOrOffset, length) { return from.call(this, value, base64(encodingOrOffset), length); };
+Buffer.byteLength = function (value, encoding) { return byteLength.call(this, value, base64(encoding)); };
+Buffer.isEncoding = function (encoding) { return isUrl(encoding) || isEncoding.call(this, encoding); };
+Buffer.prototype.toString = function (encoding, start, end) {
+  if (!isUrl(encoding)) return toString.apply(this, arguments);
+  return toString.call(this, "base64", start, end).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+};
+Buffer.prototype.write = function (text, ...rest) { return write.call(this, text, ...rest.map(base64)); };
 export const kStringMaxLength = 0x1fffffe8;
 export const constants = { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: kStringMaxLength };
 export const atob = globalThis.atob;

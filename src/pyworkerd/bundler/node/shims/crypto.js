@@ -1,10 +1,12 @@
 // node:crypto: hashes, HMAC, PBKDF2, ciphers, sign/verify, ECDH and DH from
 // crypto-browserify (pure JS, so the sync APIs stay sync); scrypt from scrypt-js; HKDF on
-// HMAC; random values, UUIDs and webcrypto from the runtime's `crypto`.
+// HMAC; KeyObject, key generation and one-shot sign/verify in keys/; random values, UUIDs
+// and webcrypto from the runtime's `crypto`.
 const cb = require("../node_modules/crypto-browserify/index.js");
 const { syncScrypt } = require("../node_modules/scrypt-js/scrypt.js");
 const { Buffer } = require("buffer");
 const { notImplemented, notImplementedClass } = require("./unenv.js");
+const keys = require("./keys/index.js");
 
 function bytes(value, name) {
   if (typeof value === "string") return Buffer.from(value, "utf8");
@@ -82,82 +84,35 @@ function hkdf(digest, ikm, salt, info, keylen, callback) {
   queueMicrotask(() => callback(error, result));
 }
 
-// KeyObject: secret keys hold their bytes; asymmetric keys hold their PEM text, which the
-// crypto-browserify signers take as it is.
-const keyData = new WeakMap();
-class KeyObject {
-  constructor(type, data, asymmetricKeyType) {
-    if (type !== "secret" && type !== "public" && type !== "private") {
-      throw new TypeError(`The argument 'type' is invalid. Received '${type}'`);
-    }
-    keyData.set(this, { type, data, asymmetricKeyType });
-  }
-  get type() { return keyData.get(this).type; }
-  get symmetricKeySize() { const k = keyData.get(this); return k.type === "secret" ? k.data.length : undefined; }
-  get asymmetricKeyType() { return keyData.get(this).asymmetricKeyType; }
-  export(options = {}) {
-    const k = keyData.get(this);
-    if (k.type === "secret") {
-      if (options.format === "jwk") return { kty: "oct", k: k.data.toString("base64url") };
-      return Buffer.from(k.data);
-    }
-    if (options.format === "der") return Buffer.from(k.data.replace(/-----[^-]+-----|\s+/g, ""), "base64");
-    return k.data;
-  }
-  equals(other) {
-    if (!(other instanceof KeyObject) || other.type !== this.type) return false;
-    const a = keyData.get(this).data;
-    const b = keyData.get(other).data;
-    return typeof a === "string" ? a === b : a.length === b.length && timingSafeEqual(a, b);
-  }
-}
-
+// A KeyObject (or { key: KeyObject, … }) as crypto-browserify takes keys: PEM or bytes.
 function unwrapKey(key) {
-  if (key instanceof KeyObject) return key.export();
-  if (key && typeof key === "object" && key.key instanceof KeyObject) return { ...key, key: key.key.export() };
-  return key;
+  if (key && typeof key === "object" && !(key instanceof keys.KeyObject) && key.key instanceof keys.KeyObject) {
+    return { ...key, key: keys.toPem(key.key) };
+  }
+  return keys.toPem(key);
 }
 
-function createSecretKey(key, encoding) {
-  const data = typeof key === "string" ? Buffer.from(key, encoding) : bytes(key, "key");
-  return new KeyObject("secret", Buffer.from(data));
-}
-
-function asymmetricKey(type, input) {
-  if (input instanceof KeyObject) {
-    if (type === "private" || input.type !== "private") return input;
-    const err = new TypeError("Deriving a public key from a private key is not implemented yet");
-    err.code = "ERR_METHOD_NOT_IMPLEMENTED";
-    throw err;
-  }
-  const source = input && typeof input === "object" && !ArrayBuffer.isView(input) ? input.key : input;
-  const pem = typeof source === "string" ? source : Buffer.from(bytes(source, "key")).toString("utf8");
-  const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem);
-  if (label === null || !/(PRIVATE|PUBLIC) KEY|CERTIFICATE/.test(label[1])) {
-    const err = new TypeError("error:1E08010C:DECODER routines::unsupported");
-    err.code = "ERR_OSSL_UNSUPPORTED";
-    throw err;
-  }
-  let kind = label[1].startsWith("RSA") ? "rsa" : label[1].startsWith("EC") ? "ec" : undefined;
-  if (kind === undefined) {
-    try {
-      const parsed = require("../node_modules/parse-asn1/index.js")(pem);
-      kind = parsed.curve ? "ec" : parsed.modulus ? "rsa" : undefined;
-    } catch {
-      kind = undefined;
-    }
-  }
-  return new KeyObject(type, pem, kind);
-}
-
-for (const Ctor of [cb.Sign, cb.Verify]) {
-  const method = Ctor === cb.Sign ? "sign" : "verify";
-  const original = Ctor.prototype[method];
-  Ctor.prototype[method] = function (key, ...rest) { return original.call(this, unwrapKey(key), ...rest); };
+// The class createSign() makes (cb.Sign is another: browserify-sign's Node entry), taught KeyObjects.
+for (const [create, method] of [[cb.createSign, "sign"], [cb.createVerify, "verify"]]) {
+  const proto = Object.getPrototypeOf(create("sha256"));
+  const original = proto[method];
+  proto[method] = function (key, ...rest) { return original.call(this, unwrapKey(key), ...rest); };
 }
 
 function createHmac(algorithm, key, options) {
   return cb.createHmac(String(algorithm).toLowerCase(), unwrapKey(key), options);
+}
+
+// crypto-browserify knows "sha256" and "RSA-SHA256"; Node also takes "SHA256".
+function anyCase(create) {
+  return (algorithm, options) => {
+    try {
+      return create(algorithm, options);
+    } catch (err) {
+      if (typeof algorithm !== "string" || algorithm === algorithm.toLowerCase()) throw err;
+      return create(algorithm.toLowerCase(), options);
+    }
+  };
 }
 
 function randomUUID() { return globalThis.crypto.randomUUID(); }
@@ -175,11 +130,19 @@ module.exports = {
   ...cb,
   createHash,
   createHmac,
+  createSign: anyCase(cb.createSign),
+  createVerify: anyCase(cb.createVerify),
   hash,
-  KeyObject,
-  createSecretKey,
-  createPrivateKey: (key) => asymmetricKey("private", key),
-  createPublicKey: (key) => asymmetricKey("public", key),
+  KeyObject: keys.KeyObject,
+  createSecretKey: keys.createSecretKey,
+  createPrivateKey: keys.createPrivateKey,
+  createPublicKey: keys.createPublicKey,
+  generateKeyPair: keys.generateKeyPair,
+  generateKeyPairSync: keys.generateKeyPairSync,
+  generateKey: keys.generateKey,
+  generateKeySync: keys.generateKeySync,
+  diffieHellman: keys.diffieHellman,
+  ...keys.oneShot(anyCase(cb.createSign), anyCase(cb.createVerify)),
   timingSafeEqual,
   randomInt,
   randomUUID,
@@ -193,11 +156,5 @@ module.exports = {
   getCurves: () => ["prime256v1", "secp256k1", "secp384r1", "secp521r1"],
   getFips: () => 0,
   setFips: notImplemented("crypto.setFips"),
-  generateKeyPair: notImplemented("crypto.generateKeyPair"),
-  generateKeyPairSync: notImplemented("crypto.generateKeyPairSync"),
-  generateKey: notImplemented("crypto.generateKey"),
-  generateKeySync: notImplemented("crypto.generateKeySync"),
   X509Certificate: notImplementedClass("crypto.X509Certificate"),
-  sign: notImplemented("crypto.sign"),
-  verify: notImplemented("crypto.verify"),
 };

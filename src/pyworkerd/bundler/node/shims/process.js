@@ -2,6 +2,7 @@
 // when the nodejs_compat_populate_process_env behaviour is on, as workerd fills it;
 // __PYWORKERD_POPULATE_ENV__ is defined by the bundler from the compatibility date and flags.
 import { env as workerEnv } from "cloudflare:workers";
+import { builtin, registerBuiltin } from "pyworkerd:node";
 import { notImplemented } from "./unenv.js";
 
 let envObject = null;
@@ -67,7 +68,10 @@ const process = {
   exit: notImplemented("process.exit"),
   abort: notImplemented("process.abort"),
   emitWarning(warning) { console.warn(typeof warning === "string" ? "Warning: " + warning : warning); },
-  getBuiltinModule: notImplemented("process.getBuiltinModule"),
+  // The Node modules this worker's bundle carries (those it imports somewhere), else undefined.
+  getBuiltinModule(id) {
+    return typeof id === "string" ? builtin(id) : undefined;
+  },
   on(name, fn) { listeners.set(name, [...(listeners.get(name) || []), fn]); return process; },
   once(name, fn) { return process.on(name, fn); },
   off(name, fn) { listeners.set(name, (listeners.get(name) || []).filter((f) => f !== fn)); return process; },
@@ -77,6 +81,7 @@ const process = {
   listeners(name) { return [...(listeners.get(name) || [])]; },
   binding: notImplemented("process.binding"),
 };
+registerBuiltin("process", process);
 export default process;
 export { nextTick, hrtime };
 export const platform = process.platform;
