@@ -6,7 +6,9 @@ Each sub-package holds
   methods call host operations named "<kind>.<op>" with the binding's name in their args;
 - a `build(config, state) -> (descriptors, ops)` function (in its `__init__`): the
   descriptor of each of the worker's bindings of that kind (`{"type": <type>, …}`, handed
-  to the facade) and the host ops serving them, built over the project's `StateDir`.
+  to the facade) and the host ops serving them, built over the project's `StateDir`;
+  optionally `build_sync(config, state) -> ops` for ops JS calls synchronously
+  (`internals.host.callSync`, see engine/hostops.py SyncOp).
 The gateway (semantics, validation, Cloudflare's error messages) knows nothing of HTTP or V8.
 """
 
@@ -20,12 +22,13 @@ from importlib import resources
 from typing import Any
 
 from pyworkerd.config import WorkerConfig
-from pyworkerd.engine.hostops import HostOp
+from pyworkerd.engine.hostops import HostOp, SyncOp
 from pyworkerd.storage import StateDir
 
 __all__ = ["Bindings", "build_bindings", "facade_files"]
 
 Builder = Callable[[WorkerConfig, StateDir], tuple[dict[str, dict[str, Any]], dict[str, HostOp]]]
+SyncBuilder = Callable[[WorkerConfig, StateDir], dict[str, SyncOp]]
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Bindings:
 
     descriptors: dict[str, dict[str, Any]] = field(default_factory=dict)
     ops: dict[str, HostOp] = field(default_factory=dict)
+    sync_ops: dict[str, SyncOp] = field(default_factory=dict)
 
 
 def _kinds() -> list[str]:
@@ -50,6 +54,9 @@ def build_bindings(config: WorkerConfig, state: StateDir) -> Bindings:
         descriptors, ops = build(config, state)
         result.descriptors.update(descriptors)
         result.ops.update(ops)
+        build_sync: SyncBuilder | None = getattr(module, "build_sync", None)
+        if build_sync is not None:
+            result.sync_ops.update(build_sync(config, state))
     return result
 
 

@@ -30,14 +30,19 @@ class BootedContext:
         self.ctx = ctx
         self.on_notify: Callable[[Any], None] = _ignore
         self.on_drain: Callable[[Any], None] = _ignore
+        # A synchronous host call (JS waits for it; runs on the isolate's thread).
+        self.on_sync: Callable[[], None] = _nothing
         self.cb_notify = ctx.register_callback(lambda v: self.on_notify(v))
         self.cb_drain = ctx.register_callback(lambda v: self.on_drain(v))
+        self.cb_sync = ctx.register_sync(lambda: self.on_sync())
 
     async def install(self) -> None:
         ctx = self.ctx
         await ctx.eval_async(runtime_source())
         install = await ctx.eval_async("globalThis.__pyworkerdInstallBridge")
-        parts = await ctx.call_async(install, ctx.notifier(self.cb_notify))
+        parts = await ctx.call_async(
+            install, ctx.notifier(self.cb_notify), ctx.notifier(self.cb_sync)
+        )
         self.staging: memoryview = parts[2]
         # Int32 [batch seq, event index] that JS writes as it handles a batch, then
         # [start, length] of the batch's JSON in staging, which Python writes.
@@ -45,11 +50,17 @@ class BootedContext:
         self.h_batch = ctx.handle(parts[0])
         self.h_drain = ctx.handle(parts[1])
         self.load_fn = parts[3]
+        # [status, length, …] then the JSON of a synchronous host call and its answer.
+        self.sync_buffer: memoryview = parts[5]
         self.h_argv = ctx.handle(await ctx.eval_async("[]"))
         self.h_null = ctx.handle(None)
 
 
 def _ignore(_value: Any) -> None:
+    return None
+
+
+def _nothing() -> None:
     return None
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "HostError",
     "HostOp",
     "HostResult",
+    "SyncOp",
     "check_same_request",
     "on_request_finished",
     "on_shutdown",
@@ -45,6 +46,10 @@ class HostCall:
 
 
 HostOp = Callable[[HostCall], Awaitable[HostResult]]
+# An op JS calls synchronously (internals.host.callSync): it runs on the isolate's own
+# thread while the JS waits, so it must be quick, thread-safe and never touch asyncio; it
+# returns a JSON value (or raises HostError).
+SyncOp = Callable[[HostCall], Any]
 
 
 class HostError(Exception):

@@ -156,6 +156,8 @@ class Isolate:
         self._booted = booted
         self.ctx = booted.ctx
         booted.on_notify = self._on_notify
+        booted.on_sync = self._on_sync
+        self._sync_buffer = booted.sync_buffer
         booted.on_drain = self._on_drain
         self._cb_drain = booted.cb_drain
         self._staging = booted.staging
@@ -372,6 +374,30 @@ class Isolate:
         self._busy_since = time.monotonic() if self._outstanding else None
 
     # ------------------------------------------------------------------ callbacks
+    def _on_sync(self) -> None:
+        """A synchronous host call, on the isolate's thread while its JS waits: the call's
+        JSON is in the sync buffer, and the answer replaces it (90_bridge.js callSync)."""
+        buf = self._sync_buffer
+        head = buf[:16].cast("i")
+        op_name, args, rid = json.loads(bytes(buf[16 : 16 + head[1]]))
+        ok = 1
+        try:
+            op = self.spec.sync_ops.get(op_name)
+            if op is None:
+                raise HostError("TypeError", f"{op_name} is not available to this worker.")
+            value = op(HostCall(op_name, args, None, self.spec.name, rid))
+        except HostError as exc:
+            ok, value = 0, {"name": exc.name, "message": exc.message}
+        except Exception as exc:  # a bug in the op: the worker sees an Error, not a crash
+            ok, value = 0, {"name": "Error", "message": f"{op_name} failed: {exc}"}
+        data = json.dumps(value, separators=(",", ":")).encode()
+        if len(data) > len(buf) - 16:
+            ok = 0
+            message = f"{op_name}: the answer ({len(data)} bytes) is too large for one call"
+            data = json.dumps({"name": "RangeError", "message": message}).encode()
+        buf[16 : 16 + len(data)] = data
+        head[0], head[1] = ok, len(data)
+
     def _on_notify(self, _value: Any) -> None:
         if not self.dead:
             self._queue_drain()

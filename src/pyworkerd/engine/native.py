@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,7 @@ def check_native_contract() -> None:
         "_python_to_value_handle",
         "_value_handle_to_python",
         "_wrap_raw_handle",
+        "handle_callback_from_v8",
     ):
         if attr not in ctx_cls.__dataclass_fields__ and not hasattr(ctx_cls, attr):
             problems.append(f"Context.{attr} is gone")
@@ -93,8 +95,32 @@ class NativeContext:
         self._dll = self._c._dll
         self._raw_ctx = self._c._ctx
         self._callbacks: dict[int, Callback] = self._c._active_cancelable_mr_task_callbacks
+        self._sync: dict[int, Callable[[], None]] = {}
+        self._from_v8 = self._c.handle_callback_from_v8
+        object.__setattr__(self._c, "handle_callback_from_v8", self._dispatch_from_v8)
         self.closed = False
         self.set_heap_limit(heap_limit_bytes)
+
+    def _dispatch_from_v8(self, callback_id: int, raw_value: Any) -> None:
+        """mini-racer's callback, on the isolate's thread while its JS waits: the
+        synchronous channels run right here; everything else goes to the event loop."""
+        fn = self._sync.get(callback_id)
+        if fn is None:
+            self._from_v8(callback_id, raw_value)
+            return
+        self._c._wrap_raw_handle(raw_value)  # freed when dropped
+        try:
+            fn()
+        except BaseException:
+            logging.getLogger("pyworkerd.engine").exception("synchronous host call failed")
+
+    def register_sync(self, fn: Callable[[], None]) -> int:
+        """An id whose notifier runs `fn` synchronously on the isolate's thread: the JS
+        that calls it waits until `fn` returns. `fn` must be quick, thread-safe, and must
+        not touch asyncio objects (it does not run on the event loop)."""
+        callback_id = next(self._c._next_async_callback_id)
+        self._sync[callback_id] = fn
+        return callback_id
 
     def set_heap_limit(self, limit_bytes: int | None) -> None:
         """Hard heap limit: V8 terminates the running JS when it is reached (0/None: none)."""
@@ -203,6 +229,7 @@ class NativeContext:
             return
         self.closed = True
         self._callbacks.clear()
+        self._sync.clear()
         object.__setattr__(self._c, "_free", _drop)
 
 

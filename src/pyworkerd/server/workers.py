@@ -141,6 +141,7 @@ class Worker:
             cpu_ms=limits.cpu_ms or DEFAULT_CPU_MS,
             bindings=bindings.descriptors,
             host_ops=ops_with_runtime(bindings.ops),
+            sync_ops=bindings.sync_ops,
         )
 
     async def start(self) -> None:

@@ -31,6 +31,7 @@ const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
 const REQ_INLINE = 1, REQ_STREAM = 2; // 0: no body
 
 const STAGING_SIZE = 1 << 20;
+const SYNC_SIZE = 4 << 20;
 const INITIAL_CREDIT = 8;
 
 internals.currentRequest = 0;
@@ -49,7 +50,7 @@ function errorInfo(err) {
   return { name: "Error", message: text, stack: "Uncaught " + text };
 }
 
-globalThis.__pyworkerdInstallBridge = function install(notify) {
+globalThis.__pyworkerdInstallBridge = function install(notify, syncNotify) {
   delete globalThis.__pyworkerdInstallBridge;
 
   const staging = new ArrayBufferCtor(STAGING_SIZE);
@@ -59,6 +60,12 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   // [2] start and [3] length of the batch's JSON in staging (0: the JSON came as `this`).
   const controlBuffer = new ArrayBufferCtor(16);
   const control = new Int32ArrayCtor(controlBuffer);
+  // Synchronous host calls: [status, length] (Int32) and 8 spare bytes, then the JSON of
+  // the call, which Python replaces with the JSON of its answer before syncNotify returns.
+  // (Pages of it are only committed once written.)
+  const syncBuffer = new ArrayBufferCtor(SYNC_SIZE);
+  const syncHead = new Int32ArrayCtor(syncBuffer, 0, 4);
+  const syncBytes = new U8(syncBuffer);
   let out = [];
   let blobs = [];
   let blobBytes = 0;
@@ -89,6 +96,20 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
   internals.host = {
     timerSet(id, ms) { emit([M_TIMER_SET, id, ms]); },
     timerClear(id) { emit([M_TIMER_CLEAR, id]); },
+    // callSync(op, args) -> value: a host op that answers at once (the isolate waits).
+    // Only ops the host offers synchronously (their JSON answer must fit SYNC_SIZE).
+    callSync(op, args) {
+      internals.assertInRequest();
+      const request = internals.utf8Encode(JSONStringify([op, args === undefined ? null : args, internals.currentRequest]));
+      if (request.byteLength > SYNC_SIZE - 16) throw new RangeError(`${op}: arguments too large for a synchronous call`);
+      TypedArrayPrototypeSet(syncBytes, request, 16);
+      syncHead[0] = 0;
+      syncHead[1] = request.byteLength;
+      syncNotify();
+      const answer = JSONParse(internals.utf8Decode(TypedArrayPrototypeSlice(syncBytes, 16, 16 + syncHead[1])));
+      if (syncHead[0] !== 1) throw hostError(answer);
+      return answer;
+    },
     call(op, args, bytes) {
       internals.assertInRequest();
       const id = nextCallId++;
@@ -465,7 +486,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify) {
     internals.loadWorker(moduleFn, JSONParse(configJson));
   }
 
-  return [batch, drain, staging, load, controlBuffer];
+  return [batch, drain, staging, load, controlBuffer, syncBuffer];
 };
 
 // request.cf: a plausible local object (workerd fills it from the edge; locally it is fixed).
