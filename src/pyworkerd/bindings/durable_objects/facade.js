@@ -93,6 +93,7 @@
     WeakMapPrototypeSet(idState, id, { hex, name });
     return id;
   }
+  const setTimeoutFn = internals.primordials.globalThis.setTimeout;
   const idKey = (descriptor) => descriptor.idKey ?? descriptor.ns;
   const seal = (ns, head) => StringPrototypeSlice(hash(`${ns}\u0000${head}`), 0, 32);
   function idFor(ns, head, name) { return makeId(head + seal(ns, head), name); }
@@ -319,11 +320,17 @@
     });
   }
 
-  // Input gate: while blocked, events wait; when it opens they run one at a time, each
-  // free to close it again.
+  // Input gate: while blocked, events wait. It closes when a storage call is made, and
+  // reopens in a later task (a timer), after the continuations of what it waited for
+  // have run: an event never sees another's half-done read-modify-write.
   function block(actor, delta) {
     actor.blocked += delta;
-    while (actor.blocked === 0 && actor.waiting.length > 0) ArrayPrototypeShift(actor.waiting)();
+    if (delta > 0 || actor.releasing || actor.waiting.length === 0) return;
+    actor.releasing = true;
+    setTimeoutFn(() => {
+      actor.releasing = false;
+      while (actor.blocked === 0 && actor.waiting.length > 0) ArrayPrototypeShift(actor.waiting)();
+    }, 0);
   }
   function deliver(actor, run) {
     return new PromiseCtor((resolve, reject) => {

@@ -406,6 +406,11 @@
       st.forming = newBatch();
       if (st.inflight === null) queueMicrotask(() => flush(st));
     }
+    // The input gate closes when the operation is made, not when its batch is sent.
+    if (item.gate && !st.forming.gated) {
+      st.forming.gated = true;
+      st.hooks.opStarted();
+    }
     if (kind !== "read") {
       st.lastWrite = st.forming.promise;
       if (kind === "write") st.lastConfirmed = st.forming.promise;
@@ -418,14 +423,14 @@
     st.queue = [];
     st.forming = null;
     if (items.length === 0) { if (batch) batch.resolve(); return; }
-    if (st.broken !== null) { fail(items, batch, st.broken); return; }
-    const ops = [];
-    let gate = false;
-    for (let i = 0; i < items.length; i++) {
-      ArrayPrototypePush(ops, items[i].op);
-      gate = gate || items[i].gate;
+    const gate = batch.gated === true;
+    if (st.broken !== null) {
+      fail(items, batch, st.broken);
+      if (gate) st.hooks.opFinished();
+      return;
     }
-    if (gate) st.hooks.opStarted();
+    const ops = [];
+    for (let i = 0; i < items.length; i++) ArrayPrototypePush(ops, items[i].op);
     st.inflight = batch;
     const done = () => {
       if (gate) st.hooks.opFinished();

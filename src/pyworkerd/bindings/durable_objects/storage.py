@@ -70,7 +70,7 @@ ALARM_KEY = 1
 NO_STATEMENT = "SQL code did not contain a statement."
 # Open databases kept per process; beyond this the least recently used idle one closes
 # (each open WAL database holds three file descriptors).
-MAX_OPEN = 256
+MAX_OPEN = 2048
 
 # Created on first write, as workerd does (a SQL-only object shows neither table).
 _SCHEMA = {
