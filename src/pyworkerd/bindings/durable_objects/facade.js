@@ -336,7 +336,7 @@
     return new PromiseCtor((resolve, reject) => {
       const go = () => {
         let result;
-        try { result = run(); } catch (err) { reject(err); return; }
+        try { result = internals.requestIo.shared(run); } catch (err) { reject(err); return; }
         // Output gate: the answer leaves once the object's writes are durable.
         PromisePrototypeThen(PromiseCtor.resolve(result), (value) => {
           PromisePrototypeThen(syncStorage(actor), () => resolve(value), reject);

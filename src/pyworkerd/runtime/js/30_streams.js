@@ -493,6 +493,37 @@ function configureInterface(Class, name) {
 const kInternal = ObjectCreate(null);
 
 // =======================================================================================
+// Streams bound to a request
+//
+// workerd's rule (internals.requestIo, 40_http.js): its native streams (request and
+// response bodies, Blob streams, IdentityTransformStream, FixedLengthStream...) belong to
+// the request that made them, and another request's handler may not read, write, cancel or
+// tee them. Streams made in JS (new ReadableStream(...), TransformStream) are bound to
+// nothing, as in workerd. A record's `owner` is that request's id, 0 for none.
+
+function currentRequest() {
+  return internals.requestIo.current();
+}
+function crossRequestError(owner, ioType) {
+  return internals.requestIo.error(owner, ioType);
+}
+const READABLE_IO = "readable", WRITABLE_IO = "writable", READER_IO = "reader";
+
+// A closed stream has nothing left to do I/O for: workerd answers its reads.
+function readableIoError(stream) {
+  if (stream.owner === 0 || stream.state === "closed") return undefined;
+  return crossRequestError(stream.owner, READABLE_IO);
+}
+function writableIoError(stream) {
+  if (stream.owner === 0 || stream.state === "closed") return undefined;
+  return crossRequestError(stream.owner, WRITABLE_IO);
+}
+// A reader of a bound stream is itself bound, to the request that took it.
+function readerCancelError(reader) {
+  return crossRequestError(reader.owner, READER_IO) ?? readableIoError(reader.stream);
+}
+
+// =======================================================================================
 // ReadableStream: records and abstract operations
 // https://streams.spec.whatwg.org/#rs-abstract-ops
 
@@ -508,6 +539,7 @@ class ReadableStreamRecord {
     // Non-standard: the byte count a byte stream is known to deliver (FixedLengthStream,
     // fromBytes), for Content-Length.
     this.expectedLength = undefined;
+    this.owner = 0; // the request a native stream belongs to (see above)
   }
 }
 
@@ -518,6 +550,7 @@ class ReaderRecord {
     this.requests = new List(); // [[readRequests]] or [[readIntoRequests]]
     this.byob = byob;
     this.obj = undefined;
+    this.owner = 0;
   }
 }
 
@@ -648,6 +681,7 @@ function readableStreamHasBYOBReader(stream) {
 // ReadableStreamReaderGenericInitialize(reader, stream)
 function readerGenericInitialize(reader, stream) {
   reader.stream = stream;
+  if (stream.owner !== 0) reader.owner = currentRequest();
   stream.reader = reader;
   if (stream.state === "readable") {
     reader.closed = new Deferred();
@@ -1608,8 +1642,10 @@ function setUpByteControllerFromUnderlyingSource(stream, source, dict, highWater
 // ReadableStreamTee(stream, cloneForBranch2). `cloneForBranch2` is a function cloning a
 // chunk (StructuredClone) or undefined.
 function readableStreamTee(stream, cloneForBranch2) {
-  if (stream.controller.isByte) return readableByteStreamTee(stream);
-  return readableStreamDefaultTee(stream, cloneForBranch2);
+  const branches = stream.controller.isByte ? readableByteStreamTee(stream)
+    : readableStreamDefaultTee(stream, cloneForBranch2);
+  branches[0].owner = branches[1].owner = stream.owner;
+  return branches;
 }
 
 // ReadableStreamDefaultTee(stream, cloneForBranch2). The state object doubles as the read
@@ -2035,6 +2071,17 @@ class Pipe {
     this.writer = acquireWritableStreamDefaultWriter(dest);
     // 9. Set source.[[disturbed]] to true.
     source.disturbed = true;
+    // (A bound end of another request's fails the pipe as that end's error would.)
+    const refused = readableIoError(source);
+    if (refused !== undefined) {
+      this.sourceErrored(refused);
+      return this.deferred.promise;
+    }
+    const refusedDest = writableIoError(dest);
+    if (refusedDest !== undefined) {
+      this.destErrored(refusedDest);
+      return this.deferred.promise;
+    }
     // 12. If signal is not undefined,
     const signal = this.signal;
     if (signal !== undefined) {
@@ -2449,6 +2496,8 @@ class IterationReadRequest {
 
 function getNextIterationResult(state) {
   const reader = state.reader;
+  const refused = readableIoError(reader.stream);
+  if (refused !== undefined) return promiseReject(refused);
   const readRequest = new IterationReadRequest(reader);
   defaultReaderRead(reader, readRequest);
   return readRequest.deferred.promise;
@@ -2619,6 +2668,8 @@ class ReadableStream {
       return promiseReject(e);
     }
     if (isReadableStreamLocked(stream)) return promiseReject(lockedError());
+    const refused = readableIoError(stream);
+    if (refused !== undefined) return promiseReject(refused);
     return readableStreamCancel(stream, reason);
   }
 
@@ -2688,6 +2739,8 @@ class ReadableStream {
   tee() {
     const stream = rsRecordOf(this);
     if (isReadableStreamLocked(stream)) throw lockedError();
+    const refused = readableIoError(stream);
+    if (refused !== undefined) throw refused;
     const branches = readableStreamTee(stream, undefined);
     return [branches[0].obj, branches[1].obj];
   }
@@ -2759,6 +2812,8 @@ class ReadableStreamDefaultReader {
       return promiseReject(e);
     }
     if (reader.stream === undefined) return promiseReject(readerReleasedError());
+    const refused = readerCancelError(reader);
+    if (refused !== undefined) return promiseReject(refused);
     return readerGenericCancel(reader, reason);
   }
 
@@ -2770,6 +2825,8 @@ class ReadableStreamDefaultReader {
       return promiseReject(e);
     }
     if (reader.stream === undefined) return promiseReject(readerReleasedError());
+    const refused = readableIoError(reader.stream);
+    if (refused !== undefined) return promiseReject(refused);
     const readRequest = new ReadRequest();
     defaultReaderRead(reader, readRequest);
     return readRequest.deferred.promise;
@@ -2778,6 +2835,8 @@ class ReadableStreamDefaultReader {
   releaseLock() {
     const reader = defaultReaderRecordOf(this);
     if (reader.stream === undefined) return;
+    const refused = crossRequestError(reader.owner, READER_IO);
+    if (refused !== undefined) throw refused;
     readerRelease(reader);
   }
 }
@@ -2833,6 +2892,8 @@ class ReadableStreamBYOBReader {
       return promiseReject(e);
     }
     if (reader.stream === undefined) return promiseReject(readerReleasedError());
+    const refused = readerCancelError(reader);
+    if (refused !== undefined) return promiseReject(refused);
     return readerGenericCancel(reader, reason);
   }
 
@@ -2886,6 +2947,8 @@ class ReadableStreamBYOBReader {
     }
     // 7. If this.[[stream]] is undefined, reject with a TypeError.
     if (reader.stream === undefined) return promiseReject(readerReleasedError());
+    const refused = readableIoError(reader.stream);
+    if (refused !== undefined) return promiseReject(refused);
     const readIntoRequest = new ReadIntoRequest();
     byobReaderRead(reader, view, min, readIntoRequest);
     return readIntoRequest.deferred.promise;
@@ -2894,6 +2957,8 @@ class ReadableStreamBYOBReader {
   releaseLock() {
     const reader = byobReaderRecordOf(this);
     if (reader.stream === undefined) return;
+    const refused = crossRequestError(reader.owner, READER_IO);
+    if (refused !== undefined) throw refused;
     readerRelease(reader);
   }
 }
@@ -3101,6 +3166,7 @@ class WritableStreamRecord {
     // Non-standard: set for a sink that only takes bytes (IdentityTransformStream): turns a
     // written chunk into the Uint8Array to queue (null: nothing to write) or throws.
     this.byteSink = undefined;
+    this.owner = 0; // the request a native stream belongs to
   }
 }
 
@@ -3738,6 +3804,8 @@ class WritableStream {
       return promiseReject(e);
     }
     if (isWritableStreamLocked(stream)) return promiseReject(writableLockedError());
+    const refused = writableIoError(stream);
+    if (refused !== undefined) return promiseReject(refused);
     return writableStreamAbort(stream, reason);
   }
 
@@ -3749,6 +3817,8 @@ class WritableStream {
       return promiseReject(e);
     }
     if (isWritableStreamLocked(stream)) return promiseReject(writableLockedError());
+    const refused = writableIoError(stream);
+    if (refused !== undefined) return promiseReject(refused);
     if (writableStreamCloseQueuedOrInFlight(stream)) {
       return promiseReject(new TypeErrorCtor("Cannot close a writer that is already being closed"));
     }
@@ -3827,6 +3897,8 @@ class WritableStreamDefaultWriter {
       return promiseReject(e);
     }
     if (writer.stream === undefined) return promiseReject(writerReleasedError());
+    const refused = writableIoError(writer.stream);
+    if (refused !== undefined) return promiseReject(refused);
     return writableStreamDefaultWriterAbort(writer, reason);
   }
 
@@ -3839,6 +3911,8 @@ class WritableStreamDefaultWriter {
     }
     const stream = writer.stream;
     if (stream === undefined) return promiseReject(writerReleasedError());
+    const refused = writableIoError(stream);
+    if (refused !== undefined) return promiseReject(refused);
     if (writableStreamCloseQueuedOrInFlight(stream)) {
       return promiseReject(new TypeErrorCtor("Cannot close a writer that is already being closed"));
     }
@@ -3859,6 +3933,8 @@ class WritableStreamDefaultWriter {
       return promiseReject(e);
     }
     if (writer.stream === undefined) return promiseReject(writerReleasedError());
+    const refused = writableIoError(writer.stream);
+    if (refused !== undefined) return promiseReject(refused);
     return writableStreamDefaultWriterWrite(writer, chunk);
   }
 }
@@ -4594,6 +4670,7 @@ function createIdentityTransform(expectedLength, highWaterMark) {
     byteControllerError(pipe.readable.controller, reason);
   };
   if (expectedLength !== undefined) pipe.readable.expectedLength = expectedLength;
+  pipe.readable.owner = pipe.writable.owner = currentRequest();
   const stream = new TransformStreamRecord();
   stream.readable = pipe.readable;
   stream.writable = pipe.writable;
@@ -4729,6 +4806,8 @@ function readAll(streamObj) {
     return promiseReject(e);
   }
   if (isReadableStreamLocked(stream)) return promiseReject(lockedError());
+  const refused = readableIoError(stream);
+  if (refused !== undefined) return promiseReject(refused);
   const all = new AllReader(acquireDefaultReader(stream));
   all.pump();
   return all.deferred.promise;
@@ -4744,9 +4823,9 @@ function bytesOf(value) {
   throw new TypeErrorCtor("Expected an ArrayBuffer or ArrayBufferView.");
 }
 
-// fromBytes(bytes): a byte stream that delivers `bytes` (taken over, not copied: the
-// caller must not change them) and closes.
-function fromBytes(bytes) {
+// fromBytes(bytes, owner): a byte stream that delivers `bytes` (taken over, not copied: the
+// caller must not change them) and closes; bound to request `owner` (default: the current).
+function fromBytes(bytes, owner = currentRequest()) {
   const view = bytesOf(bytes);
   const length = TypedArrayPrototypeByteLengthGetter(view);
   const stream = createReadableByteStream((controller) => {
@@ -4757,6 +4836,7 @@ function fromBytes(bytes) {
     byteControllerClose(controller);
   }, resolvedUndefined, resolvedUndefined);
   stream.expectedLength = length;
+  stream.owner = owner;
   return stream.obj;
 }
 
@@ -4801,6 +4881,7 @@ function createPullStream(source, options = undefined) {
   if (options && options.expectedLength !== undefined) {
     stream.expectedLength = options.expectedLength;
   }
+  stream.owner = currentRequest();
   return stream.obj;
 }
 
@@ -4858,6 +4939,8 @@ internals.streams = {
   tee(streamObj) {
     const stream = rsRecordOf(streamObj);
     if (isReadableStreamLocked(stream)) throw lockedError();
+    const refused = readableIoError(stream);
+    if (refused !== undefined) throw refused;
     const branches = readableStreamTee(stream, undefined);
     const length = stream.expectedLength;
     if (length !== undefined) {
@@ -4877,6 +4960,17 @@ internals.streams = {
     rsRecordOf(streamObj).expectedLength = length;
   },
   reader: (stream) => new RuntimeReader(rsRecordOf(stream)),
+  // Binds both sides of a TransformStream that stands for a native one of workerd's
+  // (CompressionStream, DecompressionStream) to the current request.
+  bindToRequest(transformObj) {
+    const transform = tsRecordOf(transformObj);
+    transform.readable.owner = transform.writable.owner = currentRequest();
+  },
+  // The request a body stream is bound to (0: none, or closed: nothing left to guard).
+  owner(streamObj) {
+    const stream = rsRecordOf(streamObj);
+    return stream.state === "closed" ? 0 : stream.owner;
+  },
   // pipeTo without the public method (e.g. a body into a writable side).
   pipeTo(readableObj, writableObj, options = undefined) {
     const source = rsRecordOf(readableObj);

@@ -108,6 +108,7 @@ class CompressionStream extends TransformStream {
   constructor(format) {
     const name = checkFormat(format);
     super(makeTransformer("compress", name));
+    internals.streams.bindToRequest(this); // native in workerd: bound to its request
   }
 }
 webidl.configureInterface(CompressionStream, "CompressionStream");
@@ -116,6 +117,7 @@ class DecompressionStream extends TransformStream {
   constructor(format) {
     const name = checkFormat(format);
     super(makeTransformer("decompress", name));
+    internals.streams.bindToRequest(this); // native in workerd: bound to its request
   }
 }
 webidl.configureInterface(DecompressionStream, "DecompressionStream");

@@ -24,7 +24,7 @@
 const {
   ArrayPrototypePush, ArrayPrototypeSort, ArrayBufferIsView,
   ArrayBufferPrototypeByteLengthGetter, DataViewPrototypeBufferGetter,
-  DataViewPrototypeByteLengthGetter, DataViewPrototypeByteOffsetGetter, JSONParse,
+  DataViewPrototypeByteLengthGetter, DataViewPrototypeByteOffsetGetter, Error: ErrorCtor, JSONParse,
   JSONStringify, Map: MapCtor, MapPrototypeDelete, MapPrototypeForEach, MapPrototypeGet,
   MapPrototypeHas, MapPrototypeSet, Number: NumberCtor, NumberIsFinite, ObjectCreate,
   ObjectDefineProperty, ObjectFreeze, ObjectGetPrototypeOf, ObjectIsFrozen, ObjectKeys,
@@ -163,6 +163,46 @@ function configureInterface(Class, name) {
   ReflectDefineProperty(Class.prototype, SymbolToStringTag,
     { value: name, writable: false, enumerable: false, configurable: true });
 }
+
+// ---------------------------------------------------------------------------------------
+// I/O bound to a request
+//
+// workerd's rule: an I/O object (a request or response body, a native stream...) belongs to
+// the request whose handler made it, and another request's handler may not use it. Bodies
+// here and streams in 30_streams.js record the owner's id (0: none) and ask `error` before
+// each use. The current request is known only while an event's synchronous part runs
+// (internals.currentRequest, 0 after an `await`): when either is unknown the use is
+// allowed, never refused.
+
+// hostops.CROSS_REQUEST, the host's answer for its own I/O objects.
+const CROSS_REQUEST = "Cannot perform I/O on behalf of a different request. I/O objects " +
+  "(such as streams, request/response bodies, and others) created in the context of one " +
+  "request handler cannot be accessed from a different request's handler. This is a " +
+  "limitation of Cloudflare Workers which allows us to improve overall performance.";
+// workerd's I/O types as it prints them (the ">" is its).
+const IO_TYPES = { readable: "ReadableStreamSource>", writable: "Writable", reader: "Canceler" };
+let sharedIoDepth = 0; // above 0 while a Durable Object's event runs
+
+internals.requestIo = {
+  // The request that an I/O object made now belongs to, and that a use now is made for.
+  current() { return sharedIoDepth > 0 ? 0 : internals.currentRequest || 0; },
+  // The Error refusing request `current` the use of an I/O object of request `owner`, or
+  // undefined. `ioType`: "readable", "writable" or "reader".
+  error(owner, ioType, current = internals.requestIo.current()) {
+    if (owner === 0 || !current || owner === current) return undefined;
+    return new ErrorCtor(`${CROSS_REQUEST} (I/O type: ${IO_TYPES[ioType]})`);
+  },
+  // fn(), binding nothing to the current request: in workerd a Durable Object's events
+  // share one I/O context, so its objects pass freely between its requests.
+  shared(fn) {
+    sharedIoDepth++;
+    try {
+      return fn();
+    } finally {
+      sharedIoDepth--;
+    }
+  },
+};
 
 // ---------------------------------------------------------------------------------------
 // Headers (headers.c++)
@@ -480,9 +520,12 @@ const BODY_USED = "Body has already been used. It can only be used once. Use tee
 const TEXT_PLAIN = "text/plain;charset=UTF-8";
 const FORM_URLENCODED = "application/x-www-form-urlencoded;charset=UTF-8";
 
-// An extracted body: { kind, source: string | Uint8Array | null, stream, contentType }.
-function extracted(kind, source, stream, contentType) {
-  return { kind, source, stream, contentType };
+// An extracted body: { kind, source: string | Uint8Array | null, stream, contentType,
+// owner }. `owner` is the request a body made from a string or bytes belongs to, as
+// workerd's native body streams do (30_streams.js, "Streams bound to a request"); a stream
+// body carries its own.
+function extracted(kind, source, stream, contentType, owner = internals.requestIo.current()) {
+  return { kind, source, stream, contentType, owner };
 }
 
 function isURLSearchParams(value) {
@@ -533,6 +576,7 @@ class Body {
   #stream = null;  // the ReadableStream, once one exists (always, for BODY_STREAM)
   #used = false;   // consumed without ever creating #stream
   #headers;        // the owner's Headers: Content-Type for blob() and formData()
+  #owner = 0;      // the request #source belongs to
 
   constructor(token, body, headers) {
     if (token !== kConstruct) throw new TypeErrorCtor("Illegal constructor");
@@ -545,7 +589,15 @@ class Body {
       this.#kind = body.kind;
       this.#source = body.source;
       this.#stream = body.stream;
+      this.#owner = body.owner;
     }
+  }
+
+  // The Error refusing request `current` (default: the current one) this body, or undefined.
+  #ioError(current = undefined) {
+    const stream = this.#stream;
+    const owner = stream === null ? this.#owner : streamsApi().owner(stream);
+    return internals.requestIo.error(owner, "readable", current);
   }
 
   #isUsed() {
@@ -562,7 +614,7 @@ class Body {
       const used = this.#used;
       const source = this.#source;
       const stream = streamsApi().fromBytes(
-        used ? new U8(0) : typeof source === "string" ? utf8Encode(source) : source);
+        used ? new U8(0) : typeof source === "string" ? utf8Encode(source) : source, this.#owner);
       if (used) disturbStream(stream);
       this.#stream = stream;
     }
@@ -580,6 +632,8 @@ class Body {
     if (this.#isUsed()) return rejected(new TypeErrorCtor(BODY_USED));
     const stream = this.#stream;
     if (stream === null) {
+      const refused = this.#ioError();
+      if (refused !== undefined) return rejected(refused);
       this.#used = true;
       const source = this.#source;
       if (typeof source === "string") return resolved(asText ? source : utf8Encode(source));
@@ -646,7 +700,7 @@ class Body {
     // left used (workerd detaches the old stream). Returns an extracted body or null.
     bodyTake = (b) => {
       if (b.#kind === BODY_NONE) return null;
-      const body = extracted(b.#kind, b.#source, b.#stream, null);
+      const body = extracted(b.#kind, b.#source, b.#stream, null, b.#owner);
       b.#stream = null;
       b.#used = true;
       return body;
@@ -654,22 +708,29 @@ class Body {
     // For `new Request(url, otherRequest)`: the same body, shared, not taken.
     bodyShare = (b) => {
       if (b.#kind === BODY_NONE) return null;
-      return extracted(b.#kind, b.#source, b.#stream, null);
+      return extracted(b.#kind, b.#source, b.#stream, null, b.#owner);
     };
     // clone(): buffer bodies are shared (no stream needed); a stream is teed.
     bodyClone = (b) => {
       if (b.#kind === BODY_NONE) return null;
       if (b.#isUsed()) throw new TypeErrorCtor(BODY_USED);
-      if (b.#stream === null) return extracted(b.#kind, b.#source, null, null);
+      if (b.#stream === null) {
+        const refused = b.#ioError();
+        if (refused !== undefined) throw refused;
+        return extracted(b.#kind, b.#source, null, null, b.#owner);
+      }
       const branches = teeStream(b.#stream);
       b.#stream = branches[0];
-      return extracted(b.#kind, b.#source, branches[1], null);
+      return extracted(b.#kind, b.#source, branches[1], null, b.#owner);
     };
-    // The body for the host, marking it used: the source string or bytes when no stream
-    // was ever read, else the stream.
-    bodyForHost = (b) => {
+    // The body for the host to send for request `current` (default: the current one),
+    // marking it used: the source string or bytes when no stream was ever read, else the
+    // stream.
+    bodyForHost = (b, current = undefined) => {
       if (b.#kind === BODY_NONE) return null;
       if (b.#isUsed()) throw new TypeErrorCtor(BODY_USED);
+      const refused = b.#ioError(current);
+      if (refused !== undefined) throw refused;
       const stream = b.#stream;
       if (stream !== null) {
         // `.body` was looked at but never read or locked: the source is still the body.
@@ -1220,14 +1281,15 @@ internals.http = {
   //   ReadableStream, webSocket: WebSocket | null, encodeBody: "automatic" | "manual" }.
   // A body built from a string and never read comes back as that string (the host encodes
   // it); a buffer body as a Uint8Array over the caller's memory (copy it at once); anything
-  // else as a ReadableStream. The body is marked used.
-  responseForHost(response) {
+  // else as a ReadableStream. The body is marked used. `rid`: the request the response
+  // answers (default: the current one); a body bound to another request is refused.
+  responseForHost(response, rid = undefined) {
     if (!isResponse(response)) {
       throw new TypeErrorCtor("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
     }
     const r = responseState(response);
     if (bodyIsUsed(response)) throw new TypeErrorCtor(BODY_USED);
-    const body = r.webSocket !== null ? null : bodyForHost(response);
+    const body = r.webSocket !== null ? null : bodyForHost(response, rid);
     return {
       status: r.status,
       statusText: r.statusText === null ? defaultStatusText(r.status) : r.statusText,

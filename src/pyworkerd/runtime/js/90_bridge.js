@@ -195,7 +195,7 @@ globalThis.__pyworkerdInstallBridge = function install(notify, syncNotify) {
   function sendResponse(rid, st, response) {
     let parts;
     try {
-      parts = internals.http.responseForHost(response);
+      parts = internals.http.responseForHost(response, rid);
     } catch (err) {
       fail(rid, st, err);
       return;
