@@ -812,19 +812,9 @@ class RuntimeCost:
 
 def assemble_runtime(files: Sequence[tuple[str, str]]) -> str:
     """What `pyworkerd.runtime._assemble` makes of `files` (tested to stay equal)."""
-    from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG
+    from pyworkerd.runtime import assemble
 
-    parts = [
-        "(function () {\n'use strict';\nconst internals = Object.create(null);\n"
-        f"if (globalThis.{EXPOSE_INTERNALS_FLAG} === true) globalThis.internals = internals;\n"
-        f"delete globalThis.{EXPOSE_INTERNALS_FLAG};\n"
-    ]
-    for name, source in files:
-        parts.append(
-            f"// ---- {name}\n(function (internals) {{\n'use strict';\n{source}\n}})(internals);\n"
-        )
-    parts.append("})();\n")
-    return "".join(parts)
+    return assemble(files)
 
 
 def _isolate_cost(source: str) -> tuple[float, float]:

@@ -32,6 +32,7 @@ const {
   ObjectCreate,
   ObjectDefineProperty,
   ReflectApply,
+  RegExp: RegExpCtor,
   RegExpPrototypeTest,
   String,
   StringFromCharCode,
@@ -675,22 +676,30 @@ function fromCodePoints(cps) {
   return s;
 }
 
+// Regular expressions over Unicode properties are built on first use (only IDNA of
+// non-ASCII hostnames needs them): as literals, V8 would build every property set while
+// parsing the runtime, in each new isolate.
+function unicodeClass(source) {
+  let re = null;
+  return () => (re ??= new RegExpCtor(source, "u"));
+}
+
 // UTS #46 "ignored": Default_Ignorable_Code_Point, except those it disallows (bidi
 // controls, Hangul fillers, Khmer inherent vowels, tags, unassigned) and ZWNJ/ZWJ
 // (deviations, kept with nontransitional processing).
-const reDefaultIgnorable = /\p{Default_Ignorable_Code_Point}/u;
+const reDefaultIgnorable = unicodeClass(String.raw`\p{Default_Ignorable_Code_Point}`);
 const reIgnorableButDisallowed =
   /[\u061c\u200c-\u200f\u202a-\u202e\u2065-\u2069\ufff0-\ufff8\u{e0000}-\u{e00ff}\u{e01f0}-\u{e0fff}]/u;
 // Disallowed outright (checked on input code points that are not ignored).
 const reDisallowed =
-  /[\p{Cc}\p{Co}\p{Cs}\p{Cn}\p{Zs}\p{Zl}\p{Zp}\p{Cf}\ufffc\ufffd\u2ff0-\u2fff\u31ef\u{e0000}-\u{e0fff}]/u;
-const reMark = /^\p{M}/u;
-const reSpace = /[\p{Zs}\p{Zl}\p{Zp}]/u;
+  unicodeClass(String.raw`[\p{Cc}\p{Co}\p{Cs}\p{Cn}\p{Zs}\p{Zl}\p{Zp}\p{Cf}\ufffc\ufffd\u2ff0-\u2fff\u31ef\u{e0000}-\u{e0fff}]`);
+const reMark = unicodeClass(String.raw`^\p{M}`);
+const reSpace = unicodeClass(String.raw`[\p{Zs}\p{Zl}\p{Zp}]`);
 const reVirama = /[\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d3b\u0d3c\u0d4d\u0dca\u0e3a\u0eba\u0f84\u1039\u103a\u1714\u1715\u1734\u17d2\u1a60\u1b44\u1baa\u1bab\u1bf2\u1bf3\u2d7f\ua806\ua82c\ua8c4\ua953\ua9c0\uaaf6\uabed\u{10a3f}\u{11046}\u{11070}\u{1107f}\u{110b9}\u{11133}\u{11134}\u{111c0}\u{11235}\u{112ea}\u{1134d}\u{11442}\u{114c2}\u{115bf}\u{1163f}\u{116b6}\u{1172b}\u{11839}\u{1193d}\u{1193e}\u{119e0}\u{11a34}\u{11a47}\u{11a99}\u{11c3f}\u{11d44}\u{11d45}\u{11d97}]/u;
 // Joining_Type approximations for the ContextJ rule of ZWNJ.
 const reJoiningLetter =
-  /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mongolian}\p{Script=Mandaic}\p{Script=Manichaean}\p{Script=Psalter_Pahlavi}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Sogdian}\p{Script=Old_Uyghur}\p{Script=Chorasmian}\p{Script=Phags_Pa}]/u;
-const reTransparent = /[\p{Mn}\p{Me}\p{Cf}]/u;
+  unicodeClass(String.raw`[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Nko}\p{Script=Mongolian}\p{Script=Mandaic}\p{Script=Manichaean}\p{Script=Psalter_Pahlavi}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Sogdian}\p{Script=Old_Uyghur}\p{Script=Chorasmian}\p{Script=Phags_Pa}]`);
+const reTransparent = unicodeClass(String.raw`[\p{Mn}\p{Me}\p{Cf}]`);
 
 // Bidi_Class approximations for the RFC 5893 rule: explicit lists for the number and
 // separator classes, scripts for R and AL, and "a character of any other script" for L.
@@ -698,33 +707,33 @@ const reTransparent = /[\p{Mn}\p{Me}\p{Cf}]/u;
 // code points, nearly all symbols and punctuation that UTS #46 disallows or that no label
 // mixes with right-to-left text.)
 const reBidiR =
-  /[\p{Script=Hebrew}\p{Script=Samaritan}\p{Script=Nko}\p{Script=Mandaic}\p{Script=Cypriot}\p{Script=Imperial_Aramaic}\p{Script=Palmyrene}\p{Script=Nabataean}\p{Script=Hatran}\p{Script=Phoenician}\p{Script=Lydian}\p{Script=Meroitic_Hieroglyphs}\p{Script=Meroitic_Cursive}\p{Script=Kharoshthi}\p{Script=Old_South_Arabian}\p{Script=Old_North_Arabian}\p{Script=Manichaean}\p{Script=Avestan}\p{Script=Inscriptional_Parthian}\p{Script=Inscriptional_Pahlavi}\p{Script=Psalter_Pahlavi}\p{Script=Old_Turkic}\p{Script=Old_Hungarian}\p{Script=Old_Sogdian}\p{Script=Old_Uyghur}\p{Script=Chorasmian}\p{Script=Elymaic}\p{Script=Mende_Kikakui}\p{Script=Adlam}\p{Script=Yezidi}\u200f\ufb1d-\ufb4f]/u;
+  unicodeClass(String.raw`[\p{Script=Hebrew}\p{Script=Samaritan}\p{Script=Nko}\p{Script=Mandaic}\p{Script=Cypriot}\p{Script=Imperial_Aramaic}\p{Script=Palmyrene}\p{Script=Nabataean}\p{Script=Hatran}\p{Script=Phoenician}\p{Script=Lydian}\p{Script=Meroitic_Hieroglyphs}\p{Script=Meroitic_Cursive}\p{Script=Kharoshthi}\p{Script=Old_South_Arabian}\p{Script=Old_North_Arabian}\p{Script=Manichaean}\p{Script=Avestan}\p{Script=Inscriptional_Parthian}\p{Script=Inscriptional_Pahlavi}\p{Script=Psalter_Pahlavi}\p{Script=Old_Turkic}\p{Script=Old_Hungarian}\p{Script=Old_Sogdian}\p{Script=Old_Uyghur}\p{Script=Chorasmian}\p{Script=Elymaic}\p{Script=Mende_Kikakui}\p{Script=Adlam}\p{Script=Yezidi}\u200f\ufb1d-\ufb4f]`);
 const reBidiAL =
-  /[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Hanifi_Rohingya}\p{Script=Sogdian}\u0608\u060b\u060d\u061b-\u061f\u0640\u06dd\u{1ec71}-\u{1ecb4}\u{1ed01}-\u{1ed3d}]/u;
+  unicodeClass(String.raw`[\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Hanifi_Rohingya}\p{Script=Sogdian}\u0608\u060b\u060d\u061b-\u061f\u0640\u06dd\u{1ec71}-\u{1ecb4}\u{1ed01}-\u{1ed3d}]`);
 const reBidiAN = /[\u0600-\u0605\u0660-\u0669\u066b\u066c\u06dd\u0890\u0891\u08e2\u{10d30}-\u{10d39}\u{10e60}-\u{10e7e}]/u;
 const reBidiEN = /[0-9\u00b2\u00b3\u00b9\u06f0-\u06f9\u2070\u2074-\u2079\u2080-\u2089\u2488-\u249b\uff10-\uff19\u{102e1}-\u{102fb}\u{1d7ce}-\u{1d7ff}\u{1f100}-\u{1f10a}\u{1fbf0}-\u{1fbf9}]/u;
 const reBidiES = /[+\-\u207a\u207b\u208a\u208b\u2212\ufb29\ufe62\ufe63\uff0b\uff0d]/u;
 const reBidiCS = /[,./:\u00a0\u060c\u202f\u2044\ufe50\ufe52\ufe55\uff0c\uff0e\uff0f\uff1a]/u;
 const reBidiET = /[#$%\u00a2-\u00a5\u00b0\u00b1\u058f\u0609\u060a\u066a\u09f2\u09f3\u09fb\u0af1\u0bf9\u0e3f\u17db\u2030-\u2034\u20a0-\u20cf\u212e\u2213\ua838\ua839\ufe5f\ufe69\ufe6a\uff03-\uff05\uffe0\uffe1\uffe5\uffe6\u{11fdd}-\u{11fe0}\u{1e2ff}]/u;
-const reBidiNSM = /[\p{Mn}\p{Me}]/u;
+const reBidiNSM = unicodeClass(String.raw`[\p{Mn}\p{Me}]`);
 // Not Common/Inherited script: a letter, mark or sign of a left-to-right script.
-const reBidiLScript = /[^\p{Script=Common}\p{Script=Inherited}\p{Cn}\p{Sk}\p{Sm}]/u;
-const reBidiLCommon = /[\p{L}\p{Mc}\p{Co}]/u;
+const reBidiLScript = unicodeClass(String.raw`[^\p{Script=Common}\p{Script=Inherited}\p{Cn}\p{Sk}\p{Sm}]`);
+const reBidiLCommon = unicodeClass(String.raw`[\p{L}\p{Mc}\p{Co}]`);
 
 function bidiClass(cp) {
   const ch = StringFromCodePoint(cp);
   if (RegExpPrototypeTest(reBidiEN, ch)) return "EN";
   if (RegExpPrototypeTest(reBidiAN, ch)) return "AN";
-  if (RegExpPrototypeTest(reBidiNSM, ch)) return "NSM";
+  if (RegExpPrototypeTest(reBidiNSM(), ch)) return "NSM";
   if (RegExpPrototypeTest(reBidiES, ch)) return "ES";
   if (RegExpPrototypeTest(reBidiCS, ch)) return "CS";
   if (RegExpPrototypeTest(reBidiET, ch)) return "ET";
-  if (RegExpPrototypeTest(reBidiAL, ch)) return "AL";
-  if (RegExpPrototypeTest(reBidiR, ch)) return "R";
-  if (RegExpPrototypeTest(reBidiLScript, ch) || RegExpPrototypeTest(reBidiLCommon, ch)) {
+  if (RegExpPrototypeTest(reBidiAL(), ch)) return "AL";
+  if (RegExpPrototypeTest(reBidiR(), ch)) return "R";
+  if (RegExpPrototypeTest(reBidiLScript(), ch) || RegExpPrototypeTest(reBidiLCommon(), ch)) {
     return "L";
   }
-  if (RegExpPrototypeTest(reDefaultIgnorable, ch)) return "BN";
+  if (RegExpPrototypeTest(reDefaultIgnorable(), ch)) return "BN";
   return "ON";
 }
 
@@ -784,15 +793,15 @@ function satisfiesContextJ(cps) {
     if (cp === 0x200d) return false;
     // ZWNJ: (Joining_Type:{L,D})(Joining_Type:T)*\u200C(Joining_Type:T)*(Joining_Type:{R,D})
     let j = i - 1;
-    while (j >= 0 && RegExpPrototypeTest(reTransparent, StringFromCodePoint(cps[j]))) j--;
-    if (j < 0 || !RegExpPrototypeTest(reJoiningLetter, StringFromCodePoint(cps[j]))) {
+    while (j >= 0 && RegExpPrototypeTest(reTransparent(), StringFromCodePoint(cps[j]))) j--;
+    if (j < 0 || !RegExpPrototypeTest(reJoiningLetter(), StringFromCodePoint(cps[j]))) {
       return false;
     }
     let k = i + 1;
-    while (k < cps.length && RegExpPrototypeTest(reTransparent, StringFromCodePoint(cps[k]))) {
+    while (k < cps.length && RegExpPrototypeTest(reTransparent(), StringFromCodePoint(cps[k]))) {
       k++;
     }
-    if (k >= cps.length || !RegExpPrototypeTest(reJoiningLetter, StringFromCodePoint(cps[k]))) {
+    if (k >= cps.length || !RegExpPrototypeTest(reJoiningLetter(), StringFromCodePoint(cps[k]))) {
       return false;
     }
   }
@@ -807,14 +816,14 @@ function idnaMap(cp) {
   const ch = StringFromCodePoint(cp);
   // Deviations, kept by nontransitional processing.
   if (cp === 0x200c || cp === 0x200d || cp === 0xdf || cp === 0x3c2) return ch;
-  if (RegExpPrototypeTest(reDefaultIgnorable, ch) &&
+  if (RegExpPrototypeTest(reDefaultIgnorable(), ch) &&
       !RegExpPrototypeTest(reIgnorableButDisallowed, ch)) {
     return "";
   }
-  if (RegExpPrototypeTest(reDisallowed, ch)) {
+  if (RegExpPrototypeTest(reDisallowed(), ch)) {
     // Non-ASCII spaces whose compatibility mapping is U+0020 map to it (and then fail as a
     // forbidden host code point); other spaces and controls are disallowed.
-    if (RegExpPrototypeTest(reSpace, ch) && StringPrototypeNormalize(ch, "NFKC") === " ") {
+    if (RegExpPrototypeTest(reSpace(), ch) && StringPrototypeNormalize(ch, "NFKC") === " ") {
       return " ";
     }
     return FAILURE;
@@ -866,7 +875,7 @@ function isValidLabel(label, cps) {
   // 3. The label must not contain a U+002E ( . ) FULL STOP.
   if (StringPrototypeIncludes(label, ".")) return false;
   // 4. The label must not begin with a combining mark.
-  if (RegExpPrototypeTest(reMark, label)) return false;
+  if (RegExpPrototypeTest(reMark(), label)) return false;
   // 5. Each code point must be valid or deviation: mapping it again changes nothing.
   for (let i = 0; i < cps.length; i++) {
     const cp = cps[i];

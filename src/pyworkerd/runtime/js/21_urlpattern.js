@@ -21,6 +21,7 @@
 // compiled when a URLPattern is constructed.
 
 const {
+  MapPrototypeGet,
   ObjectCreate,
   ObjectDefineProperty,
   ObjectGetOwnPropertyDescriptor,
@@ -41,7 +42,8 @@ const { webidl } = internals;
 
 const parseURL = internals.parseURL;
 const urlRecordOf = internals.urlRecordOf;
-const URLPrototype = internals.primordials.globalThis.URL.prototype;
+// The runtime's URL, whatever the worker did to the global (this file may run late: lazy).
+const URLPrototype = MapPrototypeGet(internals.definedGlobals, "URL").prototype;
 const urlSetter = (name) => uncurryThis(ObjectGetOwnPropertyDescriptor(URLPrototype, name).set);
 const urlGetter = (name) => uncurryThis(ObjectGetOwnPropertyDescriptor(URLPrototype, name).get);
 const URLSetUsername = urlSetter("username");

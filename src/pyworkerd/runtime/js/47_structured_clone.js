@@ -24,7 +24,7 @@ const {
   DataView: DataViewCtor, DataViewPrototypeBufferGetter, DataViewPrototypeByteLengthGetter,
   DataViewPrototypeByteOffsetGetter, Date: DateCtor, DatePrototypeGetTime, ErrorIsError,
   FunctionPrototypeToString, Map: MapCtor, MapPrototypeForEach, MapPrototypeGet,
-  MapPrototypeHas, MapPrototypeSet, NumberPrototypeValueOf, Object: ObjectCtor,
+  MapPrototypeHas, MapPrototypeSet, MapPrototypeSizeGetter, NumberPrototypeValueOf, Object: ObjectCtor,
   ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectPrototypeHasOwnProperty,
   ObjectPrototypePropertyIsEnumerable, ObjectPrototypeToString,
   ReflectApply, ReflectOwnKeys, RegExp: RegExpCtor, RegExpPrototypeFlagsGetter,
@@ -99,29 +99,28 @@ const PLATFORM_NAMES = [
   "SubtleCrypto", "CryptoKey", "Navigator", "Performance", "HTMLRewriter", "Cache",
   "CacheStorage", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
 ];
+// Prototypes as the runtime installed them (internals.definedGlobals, whatever the worker
+// did to the globals since), captured again whenever another runtime file has defined
+// globals: files loaded later and lazy ones (whose instances cannot exist before then).
+const definedGlobals = internals.definedGlobals;
 let platformPrototypes = null;
-// Prototypes as the runtime installed them: those of files loaded before this one now,
-// the rest the first time a clone needs them (before any worker code can run, in practice).
+let platformSeen = -1;
 function capturePlatform() {
   const map = new MapCtor();
   for (let i = 0; i < PLATFORM_NAMES.length; i++) {
-    const ctor = realGlobal[PLATFORM_NAMES[i]];
+    const ctor = MapPrototypeGet(definedGlobals, PLATFORM_NAMES[i]);
     if (typeof ctor === "function" && ctor.prototype) {
       MapPrototypeSet(map, ctor.prototype, PLATFORM_NAMES[i]);
     }
   }
   return map;
 }
-platformPrototypes = capturePlatform();
-let platformComplete = false;
 
 function platformName(value) {
-  if (!platformComplete) {
-    const later = capturePlatform();
-    MapPrototypeForEach(later, (name, proto) => {
-      if (!MapPrototypeHas(platformPrototypes, proto)) MapPrototypeSet(platformPrototypes, proto, name);
-    });
-    platformComplete = true;
+  const defined = MapPrototypeSizeGetter(definedGlobals);
+  if (defined !== platformSeen) {
+    platformPrototypes = capturePlatform();
+    platformSeen = defined;
   }
   let proto = ObjectGetPrototypeOf(value);
   while (proto !== null) {

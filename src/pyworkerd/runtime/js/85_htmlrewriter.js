@@ -26,7 +26,6 @@ const {
   uncurryThis,
 } = internals.primordials;
 const webidl = internals.webidl;
-const streams = internals.streams;
 const { utf8Encode, utf8Decode } = internals;
 
 // The WebAssembly API as the engine made it, before lockDownWebAssembly replaces it.
@@ -495,7 +494,7 @@ class HTMLRewriter {
     }
     const body = responseBody(response);
     if (body === null) return response;
-    if (responseBodyUsed(response) || streams.isLocked(body)) throw new TypeErrorCtor(LOCKED);
+    if (responseBodyUsed(response) || internals.streams.isLocked(body)) throw new TypeErrorCtor(LOCKED);
     const output = rewrite(body, ArrayPrototypeSlice(list));
     return new ResponseCtor(output, response);
   }
@@ -516,7 +515,7 @@ function chunkBytes(chunk) {
 
 // The rewritten body of `input`: a pull stream driving one lol-html instance.
 function rewrite(input, list) {
-  const reader = streams.reader(input);
+  const reader = internals.streams.reader(input);
   let glue = null;
   let out = [];
   let outBytes = 0;
@@ -583,7 +582,7 @@ function rewrite(input, list) {
     throw err;
   }
 
-  return streams.createPullStream({
+  return internals.streams.createPullStream({
     pull(controller) {
       const run = () => PromisePrototypeThen(step(controller), undefined, fail);
       if (glue !== null) return run();
