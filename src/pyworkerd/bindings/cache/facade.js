@@ -119,126 +119,19 @@
 
   // -- bodies in -------------------------------------------------------------------------
 
-  function concat(chunks, total) {
-    if (chunks.length === 1) return chunks[0];
-    const out = new U8(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      TypedArrayPrototypeSet(out, chunk, offset);
-      offset += chunk.length;
-    }
-    return out;
-  }
-
-  function toBytes(chunk) {
-    if (chunk instanceof U8) return chunk;
-    if (ArrayBufferIsView(chunk)) return new U8(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    return null;
-  }
-
   // Send `body` (null, string, Uint8Array or ReadableStream): the first piece with
   // cache.put, the rest with cache.putNext. Resolves once the host has it all (or refused it).
+  const PUT_OPS = { start: "cache.put", next: "cache.putNext", abort: "cache.putAbort" };
   function upload(args, body) {
-    if (body === null || body === undefined) return sendBytes(args, new U8(0));
-    if (typeof body === "string") return sendBytes(args, internals.utf8Encode(body));
+    if (body === null || body === undefined) return internals.pieces.upload(PUT_OPS, args, new U8(0));
+    if (typeof body === "string") return internals.pieces.upload(PUT_OPS, args, internals.utf8Encode(body));
     if (!internals.streams.isReadableStream(body)) {
       // A copy when it goes in several pieces: the worker may change its buffer meanwhile.
-      return sendBytes(args, body.length > PIECE ? TypedArrayPrototypeSlice(body) : body);
+      return internals.pieces.upload(PUT_OPS, args, body.length > PIECE ? TypedArrayPrototypeSlice(body) : body);
     }
-    return sendStream(args, body);
+    return internals.pieces.upload(PUT_OPS, args, body);
   }
 
-  function sendBytes(args, bytes) {
-    const length = bytes.length;
-    args.final = length <= PIECE;
-    const first = args.final ? bytes : TypedArrayPrototypeSubarray(bytes, 0, PIECE);
-    return PromisePrototypeThen(hostCall("cache.put", args, length > 0 ? first : undefined), (r) => {
-      const id = r[0].id;
-      if (id === undefined) return undefined;
-      const next = (offset) => {
-        const end = offset + PIECE < length ? offset + PIECE : length;
-        const final = end === length;
-        return PromisePrototypeThen(
-          hostCall("cache.putNext", { id, final }, TypedArrayPrototypeSubarray(bytes, offset, end)),
-          () => (final ? undefined : next(end)),
-          (err) => { hostCall("cache.putAbort", { id }); throw err; });
-      };
-      return next(PIECE);
-    });
-  }
-
-  function sendStream(args, stream) {
-    const reader = internals.streams.reader(stream);
-    return new PromiseCtor((resolve, reject) => {
-      let id = null;
-      let settled = false;
-      const fail = (err) => {
-        if (settled) return;
-        settled = true;
-        if (id !== null) hostCall("cache.putAbort", { id });
-        try { reader.cancel(err); } catch { /* already done */ }
-        reject(err);
-      };
-      const finish = () => {
-        settled = true;
-        try { reader.release(); } catch { /* already done */ }
-        resolve(undefined);
-      };
-      // Send `bytes` in pieces of at most PIECE, then call `then`.
-      const send = (bytes, final, then) => {
-        let offset = 0;
-        const step = () => {
-          const end = bytes.length - offset > PIECE ? offset + PIECE : bytes.length;
-          const piece = TypedArrayPrototypeSubarray(bytes, offset, end);
-          const last = final && end === bytes.length;
-          offset = end;
-          let call;
-          if (id === null) {
-            args.final = last;
-            call = hostCall("cache.put", args, piece.length > 0 ? piece : undefined);
-          } else {
-            call = hostCall("cache.putNext", { id, final: last }, piece.length > 0 ? piece : undefined);
-          }
-          PromisePrototypeThen(call, (r) => {
-            if (id === null && !last) {
-              if (r[0].id === undefined) {
-                // Not stored: the rest of the body is not wanted.
-                settled = true;
-                try { reader.cancel(undefined); } catch { /* already done */ }
-                resolve(undefined);
-                return;
-              }
-              id = r[0].id;
-            }
-            if (last) { finish(); return; }
-            if (offset < bytes.length) step(); else then();
-          }, fail);
-        };
-        step();
-      };
-      // Until the first piece is full, chunks gather: a small body goes in one call.
-      let gathered = [];
-      let gatheredBytes = 0;
-      const takeGathered = () => {
-        const out = concat(gathered, gatheredBytes);
-        gathered = null;
-        return out;
-      };
-      const next = () => {
-        reader.read((chunk) => {
-          const bytes = toBytes(chunk);
-          if (bytes === null) { fail(new TypeErrorCtor("This ReadableStream did not return bytes.")); return; }
-          // A copy: the producer may reuse its buffer once read() moves on.
-          const copy = TypedArrayPrototypeSlice(bytes);
-          if (gathered === null) { send(copy, false, next); return; }
-          ArrayPrototypePush(gathered, copy);
-          gatheredBytes += copy.length;
-          if (gatheredBytes < PIECE) next(); else send(takeGathered(), false, next);
-        }, () => send(gathered === null ? new U8(0) : takeGathered(), true, () => {}), fail);
-      };
-      next();
-    });
-  }
 
   // -- Cache and CacheStorage ------------------------------------------------------------
 

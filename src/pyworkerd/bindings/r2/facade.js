@@ -371,11 +371,6 @@ class GetResult extends HeadResult {
 
 // -- bodies in -------------------------------------------------------------------------
 
-function toBytes(chunk) {
-  if (chunk instanceof U8) return chunk;
-  return bytesOf(chunk);
-}
-
 // What to send for a put value: { size, bytes } or { size, stream }.
 function convertPutValue(value, method, iface, index) {
   if (value === undefined || value === null) return { size: 0, bytes: new U8(0) };
@@ -406,81 +401,11 @@ function convertPutValue(value, method, iface, index) {
 }
 
 // Send a value to the host: the first piece with `startOp`/`startArgs`, the rest with
-// r2.putNext. Resolves with the host's final `result`.
+// r2.putNext (runtime/js/69_pieces.js). Resolves with the host's final `result`.
+const PUT_OPS = { next: "r2.putNext", abort: "r2.putAbort" };
 function upload(startOp, startArgs, value) {
-  if (value.bytes !== undefined) return uploadBytes(startOp, startArgs, value.bytes);
-  return uploadStream(startOp, startArgs, value.stream);
-}
-
-function uploadBytes(startOp, startArgs, bytes) {
-  const length = bytes.length;
-  const first = length > PIECE ? TypedArrayPrototypeSubarray(bytes, 0, PIECE) : bytes;
-  startArgs.final = length <= PIECE;
-  return PromisePrototypeThen(hostCall(startOp, startArgs, length > 0 ? first : undefined), (r) => {
-    const head = r[0];
-    if (startArgs.final) return head.result;
-    const id = head.id;
-    const next = (offset) => {
-      const end = offset + PIECE < length ? offset + PIECE : length;
-      const final = end === length;
-      return PromisePrototypeThen(
-        hostCall("r2.putNext", { id, final }, TypedArrayPrototypeSubarray(bytes, offset, end)),
-        (res) => (final ? res[0].result : next(end)),
-        (err) => { hostCall("r2.putAbort", { id }); throw err; });
-    };
-    return next(first.length);
-  });
-}
-
-function uploadStream(startOp, startArgs, stream) {
-  const reader = internals.streams.reader(stream);
-  return new PromiseCtor((resolve, reject) => {
-    let id = null;
-    let failed = false;
-    const fail = (err) => {
-      if (failed) return;
-      failed = true;
-      if (id !== null) hostCall("r2.putAbort", { id });
-      try { reader.cancel(err); } catch { /* already done */ }
-      reject(err);
-    };
-    // Send `bytes` (any size) in pieces; then `then()`.
-    const send = (bytes, final, then) => {
-      const length = bytes.length;
-      let offset = 0;
-      const step = () => {
-        const end = length - offset > PIECE ? offset + PIECE : length;
-        const piece = TypedArrayPrototypeSubarray(bytes, offset, end);
-        const last = final && end === length;
-        offset = end;
-        let call;
-        if (id === null) {
-          startArgs.final = last;
-          call = hostCall(startOp, startArgs, piece.length > 0 ? piece : undefined);
-        } else {
-          call = hostCall("r2.putNext", { id, final: last }, piece.length > 0 ? piece : undefined);
-        }
-        PromisePrototypeThen(call, (r) => {
-          const head = r[0];
-          if (id === null && !last) id = head.id;
-          if (last) { reader.release(); resolve(head.result); return; }
-          if (offset < length) step(); else then();
-        }, fail);
-      };
-      step();
-    };
-    const next = () => {
-      reader.read((chunk) => {
-        const bytes = toBytes(chunk);
-        if (bytes === null) { fail(new TypeErrorCtor("This ReadableStream did not return bytes.")); return; }
-        if (bytes.length === 0) { next(); return; }
-        send(bytes, false, next);
-      }, () => {
-        send(new U8(0), true, () => {});
-      }, fail);
-    };
-    next();
-  });
+  return internals.pieces.upload({ ...PUT_OPS, start: startOp }, startArgs,
+    value.bytes !== undefined ? value.bytes : value.stream);
 }
 
 // -- bodies out ------------------------------------------------------------------------
