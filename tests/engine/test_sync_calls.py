@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from pyworkerd.bundler import wrap_script
 from pyworkerd.engine.boot import BootedContext
-from pyworkerd.engine.hostops import HostCall, HostError
+from pyworkerd.engine.hostops import (
+    HostCall,
+    HostError,
+    SyncOp,
+    runtime_sync_ops,
+    sync_ops_with_runtime,
+)
 from pyworkerd.engine.isolate import Isolate
 from pyworkerd.engine.native import NativeContext
 from pyworkerd.engine.types import HostRequest, WorkerSpec
@@ -58,23 +65,28 @@ SYNC_OPS = {
 }
 
 
-def test_sync_calls_answer_in_order_with_errors_as_js_exceptions() -> None:
-    async def go() -> dict[str, Any]:
+def _fetch_json(worker: str, sync_ops: Mapping[str, SyncOp]) -> Any:
+    """The JSON body of one request to `worker` (with `internals` global) in a real isolate."""
+
+    async def go() -> Any:
         ctx = NativeContext()
         ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
         booted = BootedContext(ctx)
         await booted.install()
-        spec = WorkerSpec(name="sync", script=wrap_script(WORKER), sync_ops=SYNC_OPS)
+        spec = WorkerSpec(name="sync", script=wrap_script(worker), sync_ops=sync_ops)
         isolate = await Isolate.start(spec, booted, log=lambda *a: None, on_retire=lambda i: None)
         try:
             response, _done = await isolate.fetch(HostRequest("GET", "http://w/", []))
             assert isinstance(response.body, str)
-            result: dict[str, Any] = json.loads(response.body)
-            return result
+            return json.loads(response.body)
         finally:
             isolate.close()
 
-    out = asyncio.run(asyncio.wait_for(go(), 30))
+    return asyncio.run(asyncio.wait_for(go(), 30))
+
+
+def test_sync_calls_answer_in_order_with_errors_as_js_exceptions() -> None:
+    out = _fetch_json(WORKER, SYNC_OPS)
     assert out["sum"] == 5
     assert out["total"] == sum(range(1000)) + 1000
     assert out["big"] == 100000
@@ -83,3 +95,30 @@ def test_sync_calls_answer_in_order_with_errors_as_js_exceptions() -> None:
     assert out["test.missing"] == "TypeError: test.missing is not available to this worker."
     assert out["test.huge"].startswith("RangeError: test.huge: the answer (")
     assert out["thread"] is False  # it ran on the isolate's thread, not the event loop's
+
+
+TOP_LEVEL_WORKER = """
+const host = globalThis.internals.host;
+const atTop = { pure: host.callSync("test.add", [1, 2], { pureData: true }) };
+try { host.callSync("test.add", [1, 2]); atTop.plain = "no error"; }
+catch (e) { atTop.plain = `${e.constructor.name}: ${e.message}`; }
+module.exports.default = {
+  fetch() {
+    const table = host.callSync("encoding.table", "jis0212");
+    return Response.json({ ...atTop, own: host.callSync("test.add", [2, 2]), table: table[0] });
+  },
+};
+"""
+
+
+def test_runtime_sync_ops_join_a_workers_own_and_pure_data_calls_work_at_the_top_level() -> None:
+    out = _fetch_json(TOP_LEVEL_WORKER, sync_ops_with_runtime(SYNC_OPS))
+    assert out == {
+        "pure": 3,
+        "plain": "Error: Some functionality, such as asynchronous I/O, timeouts, and generating "
+        "random values, can only be performed while handling a request.",
+        "own": 4,
+        "table": 94 * 94,
+    }
+    assert "encoding.table" in sync_ops_with_runtime({})
+    assert "test.add" not in runtime_sync_ops()

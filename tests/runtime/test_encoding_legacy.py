@@ -1,5 +1,8 @@
 """TextDecoder's legacy encodings (09_encoding_tables.js, 11_encoding_legacy.js) against workerd.
 
+Each test's JS runs in a request of a real worker isolate (`run_js` below), where the host
+answers the multi-byte table fetches (runtime/encoding.py).
+
 The digests below were recorded from workerd 2026-11-17 with the same serialisation the
 tests use (per input: its UTF-16 length then its code units, little-endian uint16; 0xFFFF
 for a fatal error): every byte 0x00..0xFF of each single-byte encoding, and every one- and
@@ -18,6 +21,14 @@ import pytest
 
 from pyworkerd.runtime.encoding_tables import LABELS
 from tests.conftest import JSError
+from tests.runtime.test_encoding_tables import run_in_worker
+
+
+@pytest.fixture
+def run_js() -> Callable[..., Any]:
+    """tests/conftest.py's run_js, inside a worker isolate with the bridge installed."""
+    return run_in_worker
+
 
 HASH_HELPER = """
 function serialise(parts) {

@@ -6,7 +6,8 @@ optionally bytes) back in a later batch. An op raises HostError to reject the JS
 promise with a given error class and message (a DOMException name, TypeError, …).
 
 A worker can only reach the ops its spec lists: the runtime's own (crypto, compression,
-outbound fetch …) and those of the bindings it was given.
+outbound fetch …) and those of the bindings it was given. Synchronous ops (`SyncOp`,
+`internals.host.callSync`) are listed and found the same way (`runtime_sync_op`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import importlib
 import pkgutil
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "CROSS_REQUEST",
@@ -30,7 +31,10 @@ __all__ = [
     "ops_with_runtime",
     "request_finished",
     "runtime_ops",
+    "runtime_sync_op",
+    "runtime_sync_ops",
     "shutdown",
+    "sync_ops_with_runtime",
 ]
 
 HostResult = tuple[Any, bytes | None]
@@ -50,6 +54,7 @@ HostOp = Callable[[HostCall], Awaitable[HostResult]]
 # thread while the JS waits, so it must be quick, thread-safe and never touch asyncio; it
 # returns a JSON value (or raises HostError).
 SyncOp = Callable[[HostCall], Any]
+_Op = TypeVar("_Op")  # HostOp or SyncOp
 
 
 class HostError(Exception):
@@ -77,6 +82,7 @@ def check_same_request(owner: int, call: HostCall, io_type: str) -> None:
 
 
 _RUNTIME_OPS: dict[str, HostOp] = {}
+_RUNTIME_SYNC_OPS: dict[str, SyncOp] = {}
 
 
 def runtime_op(name: str) -> Callable[[HostOp], HostOp]:
@@ -89,25 +95,37 @@ def runtime_op(name: str) -> Callable[[HostOp], HostOp]:
     return register
 
 
-class _RuntimeOps(Mapping[str, HostOp]):
+def runtime_sync_op(name: str) -> Callable[[SyncOp], SyncOp]:
+    """Register an op every worker's runtime may call synchronously (decorator): data the
+    runtime needs at once but should not carry in every isolate (encoding tables)."""
+
+    def register(fn: SyncOp) -> SyncOp:
+        _RUNTIME_SYNC_OPS[name] = fn
+        return fn
+
+    return register
+
+
+class _RuntimeOps(Mapping[str, _Op]):
     """The runtime's ops, each module imported on the first call of one of its ops.
 
     An op named "fetch.start" lives in `pyworkerd.runtime.fetch`: modules with heavy
     imports (aiohttp, cryptography) cost nothing until a worker uses them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, registry: dict[str, _Op]) -> None:
         import pyworkerd.runtime
 
+        self._registry = registry
         self._modules = {m.name for m in pkgutil.iter_modules(pyworkerd.runtime.__path__)}
 
-    def __getitem__(self, name: str) -> HostOp:
-        op = _RUNTIME_OPS.get(name)
+    def __getitem__(self, name: str) -> _Op:
+        op = self._registry.get(name)
         if op is None:
             module = name.partition(".")[0]
             if module in self._modules:
                 importlib.import_module(f"pyworkerd.runtime.{module}")
-                op = _RUNTIME_OPS.get(name)
+                op = self._registry.get(name)
         if op is None:
             raise KeyError(name)
         return op
@@ -115,35 +133,45 @@ class _RuntimeOps(Mapping[str, HostOp]):
     def __iter__(self) -> Iterator[str]:
         for module in sorted(self._modules):
             importlib.import_module(f"pyworkerd.runtime.{module}")
-        return iter(dict(_RUNTIME_OPS))
+        return iter(dict(self._registry))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
-_LAZY_OPS: _RuntimeOps | None = None
+_LAZY_OPS: _RuntimeOps[HostOp] | None = None
+_LAZY_SYNC_OPS: _RuntimeOps[SyncOp] | None = None
 
 
 def runtime_ops() -> Mapping[str, HostOp]:
     """The runtime's ops: `pyworkerd.runtime.<module>` registers "<module>.<name>"."""
     global _LAZY_OPS
     if _LAZY_OPS is None:
-        _LAZY_OPS = _RuntimeOps()
+        _LAZY_OPS = _RuntimeOps(_RUNTIME_OPS)
     return _LAZY_OPS
 
 
-class _WithRuntime(Mapping[str, HostOp]):
+def runtime_sync_ops() -> Mapping[str, SyncOp]:
+    """The runtime's synchronous ops, found the same way as ``runtime_ops``."""
+    global _LAZY_SYNC_OPS
+    if _LAZY_SYNC_OPS is None:
+        _LAZY_SYNC_OPS = _RuntimeOps(_RUNTIME_SYNC_OPS)
+    return _LAZY_SYNC_OPS
+
+
+class _WithRuntime(Mapping[str, _Op]):
     """A worker's own ops (its bindings'), then the runtime's."""
 
-    def __init__(self, own: Mapping[str, HostOp]) -> None:
+    def __init__(self, own: Mapping[str, _Op], runtime: Mapping[str, _Op]) -> None:
         self._own = own
+        self._runtime = runtime
 
-    def __getitem__(self, name: str) -> HostOp:
+    def __getitem__(self, name: str) -> _Op:
         op = self._own.get(name)
-        return op if op is not None else runtime_ops()[name]
+        return op if op is not None else self._runtime[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter({**dict(runtime_ops()), **self._own})
+        return iter({**dict(self._runtime), **self._own})
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -151,7 +179,12 @@ class _WithRuntime(Mapping[str, HostOp]):
 
 def ops_with_runtime(own: Mapping[str, HostOp]) -> Mapping[str, HostOp]:
     """The ops a worker may call: `own` (its bindings') and the runtime's."""
-    return _WithRuntime(own)
+    return _WithRuntime(own, runtime_ops())
+
+
+def sync_ops_with_runtime(own: Mapping[str, SyncOp]) -> Mapping[str, SyncOp]:
+    """The ops a worker may call synchronously: `own` (its bindings') and the runtime's."""
+    return _WithRuntime(own, runtime_sync_ops())
 
 
 # Hooks of the ops' modules into a request's and the server's life.

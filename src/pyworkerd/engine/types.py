@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pyworkerd.engine.hostops import HostOp, SyncOp, runtime_ops
+from pyworkerd.engine.hostops import HostOp, SyncOp, runtime_ops, runtime_sync_ops
 
 __all__ = [
     "HostRequest",
@@ -55,8 +55,8 @@ class WorkerSpec:
     wait_until_s: float = 30.0
     # The host operations this worker's JS may call (the runtime's, plus its bindings').
     host_ops: Mapping[str, HostOp] = field(default_factory=runtime_ops)
-    # The ops it may call synchronously (its bindings').
-    sync_ops: Mapping[str, SyncOp] = field(default_factory=dict)
+    # The ops it may call synchronously (the runtime's, plus its bindings').
+    sync_ops: Mapping[str, SyncOp] = field(default_factory=runtime_sync_ops)
 
 
 @dataclass

@@ -53,8 +53,9 @@ _INTERNAL_RE = re.compile(r"^internals\.([A-Za-z_$][\w$]*)\s*=(?!=)", re.MULTILI
 def runtime_files() -> list[tuple[str, str]]:
     """(name, source) of every runtime JS file in load order, then the bindings' facades.
 
-    One file is generated rather than stored: the legacy encodings' tables, built from
-    Python's codecs (see ``encoding_tables``), loaded just before 10_encoding.js.
+    One file is generated rather than stored: the encoding labels and single-byte tables,
+    built from Python's codecs (see ``encoding_tables``), loaded just before 10_encoding.js.
+    (The multi-byte tables are fetched by isolates on first use: ``runtime/encoding.py``.)
     """
     from pyworkerd.bindings import facade_files
 

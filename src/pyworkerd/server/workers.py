@@ -20,7 +20,7 @@ from pyworkerd.bundler import Bundle, BundlerError, bundle_async
 from pyworkerd.bundler.nodecompat import node_compat
 from pyworkerd.config import DEFAULT_MEMORY_MB, WorkerConfig
 from pyworkerd.engine.boot import SpareContexts
-from pyworkerd.engine.hostops import ops_with_runtime
+from pyworkerd.engine.hostops import ops_with_runtime, sync_ops_with_runtime
 from pyworkerd.engine.pool import IsolateBudget, PoolSettings, WorkerPool
 from pyworkerd.engine.types import (
     HostRequest,
@@ -141,7 +141,7 @@ class Worker:
             cpu_ms=limits.cpu_ms or DEFAULT_CPU_MS,
             bindings=bindings.descriptors,
             host_ops=ops_with_runtime(bindings.ops),
-            sync_ops=bindings.sync_ops,
+            sync_ops=sync_ops_with_runtime(bindings.sync_ops),
         )
 
     async def start(self) -> None:

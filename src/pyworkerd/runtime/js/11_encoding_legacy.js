@@ -8,8 +8,11 @@
 // characters stop at lead 0xF8 (the standard's run to 0xF9), and an invalid trail byte that can itself start a
 // character is decoded again instead of being swallowed.
 //
-// The tables come from 09_encoding_tables.js (generated from Python's codecs). A table is
-// unpacked on first use, so an isolate that never decodes e.g. Shift_JIS never builds it.
+// The tables are generated from Python's codecs (pyworkerd/runtime/encoding_tables.py).
+// The single-byte ones are in 09_encoding_tables.js; each multi-byte index is fetched from
+// the host (the "encoding.table" sync op, pyworkerd/runtime/encoding.py) and unpacked the
+// first time a decoder needs it, so an isolate that never decodes e.g. Shift_JIS neither
+// carries nor builds its table. The fetch is allowed at a worker's top level (pure data).
 //
 //   internals.newLegacyDecoder(name) -> { decode(bytes, flush, fatal) -> string | null, reset() }
 
@@ -56,13 +59,14 @@ function unpackIndex(text, out) {
 }
 
 const unpacked = { __proto__: null };
-/** The multi-byte index `name`, unpacked once per isolate (0 = no code point). */
+const PURE_DATA = ObjectFreeze({ pureData: true });
+/** The multi-byte index `name`, fetched and unpacked once per isolate (0 = no code point). */
 function multiIndex(name) {
   let index = unpacked[name];
   if (index === undefined) {
-    const entry = tables.multi[name]; // [length, () => packed text]
+    const entry = internals.host.callSync("encoding.table", name, PURE_DATA); // [length, packed]
     const out = name === "big5" ? new Uint32Array(entry[0]) : new Uint16Array(entry[0]);
-    index = unpackIndex(entry[1](), out);
+    index = unpackIndex(entry[1], out);
     unpacked[name] = index;
   }
   return index;

@@ -96,10 +96,12 @@ globalThis.__pyworkerdInstallBridge = function install(notify, syncNotify) {
   internals.host = {
     timerSet(id, ms) { emit([M_TIMER_SET, id, ms]); },
     timerClear(id) { emit([M_TIMER_CLEAR, id]); },
-    // callSync(op, args) -> value: a host op that answers at once (the isolate waits).
-    // Only ops the host offers synchronously (their JSON answer must fit SYNC_SIZE).
-    callSync(op, args) {
-      internals.assertInRequest();
+    // callSync(op, args, options?) -> value: a host op that answers at once (the isolate
+    // waits). Only ops the host offers synchronously (their JSON answer must fit SYNC_SIZE).
+    // `{ pureData: true }` also allows it at a worker's top level: only for runtime files
+    // fetching data that is the same for everyone (encoding tables), never for I/O.
+    callSync(op, args, options) {
+      if (options === undefined || options.pureData !== true) internals.assertInRequest();
       const request = internals.utf8Encode(JSONStringify([op, args === undefined ? null : args, internals.currentRequest]));
       if (request.byteLength > SYNC_SIZE - 16) throw new RangeError(`${op}: arguments too large for a synchronous call`);
       TypedArrayPrototypeSet(syncBytes, request, 16);
