@@ -25,19 +25,20 @@ export class ChatRoom extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, [name]);
     server.serializeAttachment({ name } satisfies Member);
-    for (const message of await this.history()) server.send(JSON.stringify({ type: "history", ...message }));
+    for (const message of this.history()) server.send(JSON.stringify({ type: "history", ...message }));
     this.broadcast({ type: "joined", name });
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  async history(): Promise<{ name: string; text: string; at: number }[]> {
-    const rows = await this.ctx.storage.sql
+  // SQL runs synchronously: the rows are there as soon as exec() returns.
+  history(): { name: string; text: string; at: number }[] {
+    return this.ctx.storage.sql
       .exec<{ name: string; text: string; at: number }>(
         "SELECT name, text, at FROM messages ORDER BY id DESC LIMIT ?",
         HISTORY,
       )
-      .toArray();
-    return rows.reverse();
+      .toArray()
+      .reverse();
   }
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

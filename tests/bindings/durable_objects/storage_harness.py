@@ -2,7 +2,8 @@
 
 `run_storage_js(state, body)` runs `body` as the async fetch handler of a worker in a
 fresh isolate (the real bridge, real host calls to storage.py, real SQLite files), with
-`storage` = `internals.doStorage.create({ns, id, sqlite}, hooks)` and `gate` recording
+`storage` = `internals.doStorage.create({ns, id, sqlite}, hooks)` (async and
+synchronous ops wired) and `gate` recording
 the hooks' calls; the handler's return value comes back as JSON.
 """
 
@@ -12,7 +13,7 @@ import asyncio
 import json
 from typing import Any
 
-from pyworkerd.bindings.durable_objects.storage import storage_ops
+from pyworkerd.bindings.durable_objects.storage import storage_ops, storage_sync_ops
 from pyworkerd.bundler import wrap_script
 from pyworkerd.engine.boot import BootedContext
 from pyworkerd.engine.hostops import ops_with_runtime
@@ -73,6 +74,7 @@ async def _start(state: StateDir, body: str, logs: list[str]) -> Isolate:
         name="w",
         script=wrap_script(_WORKER.replace("%BODY%", body)),
         host_ops=ops_with_runtime(storage_ops(state)),
+        sync_ops=storage_sync_ops(state),
     )
     return await Isolate.start(
         spec,

@@ -152,23 +152,136 @@ def test_writes_of_one_turn_coalesce_into_one_atomic_host_call(state: StateDir) 
     assert count == 49
 
 
-def test_batches_are_sent_one_at_a_time_and_the_gate_brackets_each(state: StateDir) -> None:
+def test_queued_operations_run_before_any_synchronous_call(state: StateDir) -> None:
     out, gate = run_with_gate(
         state,
         """
-        const a = storage.get("x");          // batch 1
-        await Promise.resolve();
-        const b = storage.put("x", 1);        // queued behind batch 1 ...
-        const c = storage.get("x");           // ... in the same batch 2
-        await Promise.all([a, b]);
-        return [await a, await c];
+        const r = {};
+        const put = storage.put("x", 1);              // queued (async API) ...
+        r.seen = storage.kv.get("x");                 // ... and run first by this call
+        r.gateAfterSync = gate.open;                  // the queued put has run: gate open
+        storage.kv.put("y", 2);
+        storage.sql.exec("CREATE TABLE t (v)");
+        const get = storage.get("y");                 // queued behind the synchronous calls
+        storage.delete("x");
+        r.gateQueued = gate.open;
+        r.values = [await put, await get, storage.kv.get("x")];
+        r.gateEnd = gate.open;
+        return r;
         """,
     )
-    assert out == [{"$undefined": True}, 1]
-    # Each batch closes the gate once, from the call that formed it until it is done
-    # (batch 2 is formed while batch 1 is still open, so the two overlap).
+    assert out == {
+        "seen": 1,
+        "gateAfterSync": 0,
+        "gateQueued": 1,
+        "values": [{"$undefined": True}, 2, {"$undefined": True}],
+        "gateEnd": 0,
+    }
     assert gate["started"] == gate["finished"] == 2
-    assert gate["maxOpen"] == 2
+
+
+def test_synchronous_kv_api_as_workerd(state: StateDir) -> None:
+    # What workerd 1.20261117 answered for the same calls (SQLite-backed object).
+    out = run_storage_js(
+        state,
+        """
+        const kv = storage.kv, r = {};
+        const t = (name, fn) => {
+          try { const v = fn(); r[name] = v === undefined ? "undefined" : v; }
+          catch (e) { r[name] = `${e.constructor.name}: ${e.message}`; }
+        };
+        t("tag", () => String(kv) + " " + Object.getOwnPropertyNames(Object.getPrototypeOf(kv)).sort());
+        t("missing", () => kv.get("nope"));
+        t("put", () => kv.put("a", { x: 1, d: new Date(5) }));
+        t("putUndefined", () => kv.put("b", undefined));
+        t("putNoKey", () => kv.put());
+        t("getA", () => { const v = kv.get("a"); return [v.x, v.d.getTime()]; });
+        t("getNoKey", () => kv.get());
+        t("getArray", () => kv.get(["a", "zz"]));  // the key "a,zz"
+        t("delete", () => kv.delete("a"));
+        t("deleteAgain", () => kv.delete("a"));
+        for (const k of ["k1", "k2", "k3", "j1"]) kv.put(k, k);
+        t("listType", () => { const l = kv.list(); return [String(l), typeof l.next,
+          typeof l[Symbol.iterator], Object.getOwnPropertyNames(Object.getPrototypeOf(l)).sort().join()]; });
+        t("list", () => [...kv.list()]);
+        t("prefixReverseLimit", () => [...kv.list({ prefix: "k", reverse: true, limit: 2 })]);
+        t("startEnd", () => [...kv.list({ start: "k1", end: "k3" })]);
+        t("startAfter", () => [...kv.list({ startAfter: "k1" })].map(([k]) => k));
+        t("both", () => kv.list({ start: "a", startAfter: "b" }));
+        t("limit0", () => kv.list({ limit: 0 }));
+        t("next", () => { const l = kv.list({ prefix: "j" }); return [l.next(), l.next()]; });
+        return r;
+        """,
+    )
+    assert out == {
+        "tag": "[object SyncKvStorage] constructor,delete,get,list,put",
+        "missing": "undefined",
+        "put": "undefined",
+        "putUndefined": "undefined",
+        "putNoKey": "TypeError: Failed to execute 'put' on 'SyncKvStorage': parameter 1 is not "
+        "of type 'string'.",
+        "getA": [1, 5],
+        "getNoKey": "TypeError: Failed to execute 'get' on 'SyncKvStorage': parameter 1 is not "
+        "of type 'string'.",
+        "getArray": "undefined",
+        "delete": True,
+        "deleteAgain": False,
+        "listType": ["[object ListIterator]", "function", "function", "constructor,next"],
+        "list": [
+            ["b", {"$undefined": True}],
+            ["j1", "j1"],
+            ["k1", "k1"],
+            ["k2", "k2"],
+            ["k3", "k3"],
+        ],
+        "prefixReverseLimit": [["k3", "k3"], ["k2", "k2"]],
+        "startEnd": [["k1", "k1"], ["k2", "k2"]],
+        "startAfter": ["k2", "k3"],
+        "both": "TypeError: list() cannot be called with both start and startAfter values.",
+        "limit0": "TypeError: List limit must be positive.",
+        "next": [
+            {"done": False, "value": ["j1", "j1"]},
+            {"done": True, "value": {"$undefined": True}},
+        ],
+    }
+    # The same rows as the async API's, in the object's database.
+    assert run_storage_js(state, 'return [...(await storage.list()).keys()];') == [
+        "b", "j1", "k1", "k2", "k3",
+    ]  # fmt: skip
+
+
+def test_a_large_list_comes_back_whole(state: StateDir) -> None:
+    # ~6 MB of entries: more than one synchronous answer holds.
+    out = run_storage_js(
+        state,
+        """
+        const big = "v".repeat(100000);
+        for (let i = 0; i < 60; i++) storage.kv.put(`k${String(i).padStart(2, "0")}`, big + i);
+        const all = [...storage.kv.list()];
+        const viaAsync = await storage.list();
+        const rows = storage.sql.exec("SELECT ? || value AS v FROM json_each(?)", big,
+          JSON.stringify([...Array(60).keys()])).toArray();
+        return [all.length, all[59][1].length, viaAsync.size, rows.length, rows[59].v.length];
+        """,
+    )
+    assert out == [60, 100002, 60, 60, 100002]
+
+
+def test_an_operation_too_large_for_one_call_is_refused_alone(state: StateDir) -> None:
+    out = run_storage_js(
+        state,
+        """
+        const huge = "x".repeat(5 << 20), r = [];
+        storage.put("small", 1);
+        try { storage.kv.put("huge", huge); } catch (e) { r.push(e.name); }
+        r.push(await storage.put("huge", huge).then(() => "stored", (e) => e.name));
+        try { storage.sql.exec("SELECT ?", huge); } catch (e) { r.push(e.name); }
+        storage.kv.put("big", "y".repeat(2e6));  // 2 MB (the platform's row limit) goes
+        r.push(storage.kv.get("small"), storage.kv.get("big").length, storage.kv.get("huge"));
+        return r;
+        """,
+    )
+    assert out == ["RangeError", "RangeError", "RangeError", 1, 2_000_000, {"$undefined": True}]
 
 
 def test_storage_survives_a_new_isolate(state: StateDir) -> None:
@@ -293,6 +406,12 @@ def test_sql_is_refused_on_key_value_classes(state: StateDir) -> None:
     assert caught.value.message.startswith(
         "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` "
         "to `new_sqlite_classes`"
+    )
+    with pytest.raises(StorageJSError) as caught:
+        run_storage_js(state, "return storage.kv.get('a');", sqlite=False)
+    assert caught.value.message.startswith(
+        "The storage.kv (synchronous KV) API is only available for SQLite-backed Durable "
+        "Objects, but this object's namespace is not declared to use SQLite."
     )
 
 

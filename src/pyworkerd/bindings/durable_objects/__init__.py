@@ -26,14 +26,14 @@ from pyworkerd.bindings.service import not_running
 from pyworkerd.bindings.service.transport import service_transport, service_websocket
 from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import DurableObjectBinding
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, SyncOp
 from pyworkerd.engine.services import ServiceTarget, service
 from pyworkerd.engine.types import Invocation
 from pyworkerd.runtime.fetch import start_exchange
 from pyworkerd.runtime.rpc import invoke_for_host
 from pyworkerd.storage import StateDir
 
-__all__ = ["TYPE", "build", "class_origin", "idle_seconds", "namespace_of"]
+__all__ = ["TYPE", "build", "build_sync", "class_origin", "idle_seconds", "namespace_of"]
 
 TYPE = "durable_object"
 IDLE_ENV = "PYWORKERD_DO_IDLE_S"
@@ -133,6 +133,14 @@ def apply_renames(config: WorkerConfig, state: StateDir) -> None:
     for migration in config.migrations:
         for renamed in migration.renamed_classes:
             rename_namespace(state, f"{script}/{renamed.from_}", f"{script}/{renamed.to}")
+
+
+def build_sync(config: WorkerConfig, state: StateDir) -> dict[str, SyncOp]:
+    """The storage ops objects call synchronously (storage.py: SQL and key-value calls
+    run at once, as on workerd)."""
+    from pyworkerd.bindings.durable_objects.storage import storage_sync_ops
+
+    return storage_sync_ops(state)
 
 
 def build(

@@ -3,21 +3,17 @@
 //   create({ns, id, sqlite?}, {opStarted, opFinished, onBroken?, canSetAlarm?}) -> storage
 //   sync(storage) -> Promise: every confirmed write made so far is durable (output gate).
 //
-// Every operation of one JS turn is queued and sent in ONE host call ("do.storage.batch",
-// storage.py) by a microtask: storage.py runs the items in order in one SQLite
-// transaction, so writes made without `await` coalesce atomically and a get after a put
-// sees the put. One batch is in flight at a time; what is queued meanwhile goes next.
-// hooks.opStarted/opFinished bracket each host call (the input gate) and a transaction.
-//
-// SQL: on the platform `sql.exec()` runs synchronously. Here JS cannot wait for Python,
-// so a statement is queued like any other operation and its cursor fills in when the
-// batch returns: `await sql.exec(q)` gives a cursor with the platform's synchronous API
-// (toArray, one, raw, next, iteration, columnNames, rowsRead, rowsWritten), and
-// `await sql.exec(q).toArray()` / `.one()` / `for await` work directly. Using the rows
-// before they arrive throws NOT_READY. A statement that fails rejects its cursor (and is
-// reported if nobody looks at it). transactionSync(fn) groups the statements fn queued
-// into one savepoint: undone together if fn throws or one of them fails.
-//
+// As on workerd, storage operations run synchronously and their commit comes later.
+// SQL (`sql.exec`, `databaseSize`, `transactionSync`) and `storage.kv` run at once through
+// the synchronous host call "do.storage.run" (storage.py), in the object's open SQLite
+// transaction; the async API's operations of one JS turn are queued and run together by
+// a microtask, or earlier, first thing in the next synchronous call: order is exactly
+// the order of the calls. What a turn wrote is committed by "do.storage.commit" (async,
+// off the isolate's thread: the fsync) in a later microtask, so writes made without
+// `await` coalesce atomically, and sync() / the output gate wait for that commit.
+// hooks.opStarted/opFinished bracket the async API's queued operations (input gate)
+// and a transaction().
+
 // Values are stored in a tagged JSON form (encode/decode below) after a structuredClone,
 // so they keep what V8's serializer keeps: cycles, shared references, Date, RegExp, Map,
 // Set, BigInt, typed arrays, errors, wrappers, Blob/File.
@@ -26,18 +22,18 @@
   const {
     Array: ArrayCtor, ArrayBuffer: ArrayBufferCtor, ArrayBufferIsView,
     ArrayBufferPrototypeByteLengthGetter, StringPrototypeSlice, ArrayIsArray, ArrayPrototypePush,
-    ArrayPrototypeSlice, ArrayPrototypeSort, ArrayPrototypeSplice, DataView: DataViewCtor,
+    ArrayPrototypeSlice, ArrayPrototypeSort, DataView: DataViewCtor,
     DataViewPrototypeBufferGetter, DataViewPrototypeByteLengthGetter,
     DataViewPrototypeByteOffsetGetter, Date: DateCtor, DateNow, DatePrototypeGetTime,
     Error: ErrorCtor, JSONParse, JSONStringify, Map: MapCtor, MapPrototypeDelete,
     MapPrototypeForEach, MapPrototypeGet, MapPrototypeHas, MapPrototypeSet, MathFloor,
-    MathMax, MathTrunc, NumberIsFinite, NumberIsNaN, Object: ObjectCtor, ObjectCreate,
-    ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectKeys,
+    MathMax, MathRandom, MathTrunc, NumberIsFinite, NumberIsNaN, Object: ObjectCtor, ObjectCreate,
+    ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectKeys,
     ObjectPrototypeToString, Promise: PromiseCtor,
     PromisePrototypeThen, RangeError: RangeErrorCtor, RegExp: RegExpCtor,
     RegExpPrototypeFlagsGetter, RegExpPrototypeSourceGetter, RegExpPrototypeTest,
     Set: SetCtor, SetPrototypeAdd, SetPrototypeForEach, String: StringCtor,
-    StringPrototypeCodePointAt, SymbolAsyncIterator, SymbolIterator, SymbolToStringTag,
+    StringPrototypeCodePointAt, SymbolIterator, SymbolToStringTag,
     TypeError: TypeErrorCtor, TypedArray, TypedArrayPrototypeBufferGetter,
     TypedArrayPrototypeByteLengthGetter, TypedArrayPrototypeByteOffsetGetter,
     TypedArrayPrototypeLengthGetter, Uint8Array: U8, WeakMap: WeakMapCtor, WeakMapPrototypeGet,
@@ -56,9 +52,18 @@
     "wrangler.jsonc or wrangler.toml file. If using workerd directly,set `enableSql = true` " +
     "in your workerd config for the class. Note that this change cannot be made after the " +
     "class is already deployed to production.";
-  const NOT_READY = "This SQL cursor's rows have not arrived yet: pyworkerd runs SQL " +
-    "asynchronously, so await the cursor first (`const cursor = await sql.exec(...)`) or " +
-    "await `sql.exec(...).toArray()` / `.one()`.";
+  const KV_DISABLED = "The storage.kv (synchronous KV) API is only available for " +
+    "SQLite-backed Durable Objects, but this object's namespace is not declared to use " +
+    "SQLite. You can use the older, asyncronous interface via methods of `storage` itself " +
+    "(e.g. `storage.get()`). Alternatively, to enable SQLite, change `new_classes` to " +
+    "`new_sqlite_classes` within the 'migrations' field in your wrangler.jsonc or " +
+    "wrangler.toml file. If using workerd directly, set `enableSql = true` in your workerd " +
+    "config for the class. Note that this change cannot be made after the class is " +
+    "already deployed to production.";
+  // Characters of JSON (about) sent in one synchronous call: its arguments hold 4 MiB.
+  const CALL_BUDGET = 1 << 20;
+  // One operation must fit one call, whatever else: bytes of its JSON.
+  const MAX_OPERATION = (4 << 20) - (64 << 10);
   const NO_ALARM_HANDLER = "Your Durable Object class must have an alarm() handler in order to call setAlarm()";
   const PUT_SHAPE = "put() may only be called with a single key-value pair and optional " +
     "options as put(key, value, options) or with multiple key-value pairs and optional " +
@@ -376,10 +381,11 @@
     return map;
   }
 
-  // -- the queue ------------------------------------------------------------------------
-  // state: {ns, id, sqlite, limits, hooks, queue: [item], inflight, broken, size,
-  //         forming: batch|null, lastWrite, lastConfirmed: Promise}
-  // item: {op, resolve, reject, gate}; a batch: {promise, resolve, reject}.
+  // -- running operations ---------------------------------------------------------------
+  // state: {ns, id, owner, sqlite, limits, hooks, pending: [item], flushQueued, gated,
+  //         nextCommit: batch|null, queuedCommit: batch|null, broken, size, sql, kv,
+  //         lastWrite, lastConfirmed: Promise}
+  // item: {op, resolve, reject}; a batch: {promise, resolve, reject} (one commit).
   const states = new WeakMapCtor();
   function stateOf(self) {
     const st = self !== null && typeof self === "object" ? WeakMapPrototypeGet(states, self) : undefined;
@@ -393,72 +399,156 @@
     return batch;
   }
 
-  // Queue one operation; its promise settles with the item's result. `kind` is "read",
-  // "write" or "unconfirmed" (a write the output gate need not wait for).
+  // Queue one operation of the async API; it runs with the others of this turn (or
+  // before the next synchronous call) and its promise settles with its result. `kind`
+  // is "read", "write" or "unconfirmed" (a write the output gate need not wait for).
   function enqueue(st, op, kind = "read", options = undefined) {
     if (st.broken !== null) return rejected(st.broken);
+    checkSize(op);
     let item;
-    const promise = new PromiseCtor((resolve, reject) => {
-      item = { op, resolve, reject, gate: !(options && options.allowConcurrency) };
-    });
-    ArrayPrototypePush(st.queue, item);
-    if (st.forming === null) {
-      st.forming = newBatch();
-      if (st.inflight === null) queueMicrotask(() => flush(st));
+    const promise = new PromiseCtor((resolve, reject) => { item = { op, resolve, reject }; });
+    ArrayPrototypePush(st.pending, item);
+    if (!st.flushQueued) {
+      st.flushQueued = true;
+      queueMicrotask(() => {
+        st.flushQueued = false;
+        try { run(st, []); } catch { /* the items were rejected */ }
+      });
     }
-    // The input gate closes when the operation is made, not when its batch is sent.
-    if (item.gate && !st.forming.gated) {
-      st.forming.gated = true;
+    // The input gate closes when the operation is made, until it has run.
+    if (!(options && options.allowConcurrency) && !st.gated) {
+      st.gated = true;
       st.hooks.opStarted();
     }
-    if (kind !== "read") {
-      st.lastWrite = st.forming.promise;
-      if (kind === "write") st.lastConfirmed = st.forming.promise;
-    }
+    if (kind !== "read") noteWrite(st, kind === "write");
     return promise;
   }
 
-  function flush(st) {
-    const items = st.queue, batch = st.forming;
-    st.queue = [];
-    st.forming = null;
-    if (items.length === 0) { if (batch) batch.resolve(); return; }
-    const gate = batch.gated === true;
-    if (st.broken !== null) {
-      fail(items, batch, st.broken);
-      if (gate) st.hooks.opFinished();
+  // The commit that will make the writes made so far durable.
+  function noteWrite(st, confirmed) {
+    if (st.nextCommit === null) st.nextCommit = newBatch();
+    st.lastWrite = st.nextCommit.promise;
+    if (confirmed) st.lastConfirmed = st.nextCommit.promise;
+  }
+
+  // Runs the queued operations, then `ops`, now, in the object's transaction (one
+  // synchronous host call; a few for large ones): `ops`' results. The commit of what
+  // they wrote follows in a later microtask, off the isolate's thread (do.storage.commit).
+  function run(st, ops) {
+    for (let i = 0; i < ops.length; i++) checkSize(ops[i]);
+    const items = st.pending, gated = st.gated;
+    st.pending = [];
+    st.gated = false;
+    const all = [];
+    for (let i = 0; i < items.length; i++) ArrayPrototypePush(all, items[i].op);
+    for (let i = 0; i < ops.length; i++) ArrayPrototypePush(all, ops[i]);
+    let results;
+    try {
+      if (st.broken !== null) throw st.broken;
+      results = send(st, all);
+    } catch (err) {
+      breakStorage(st, err);
+      for (let i = 0; i < items.length; i++) items[i].reject(err);
+      if (gated) st.hooks.opFinished();
+      throw err;
+    }
+    for (let i = 0; i < items.length; i++) items[i].resolve(results[i]);
+    if (gated) st.hooks.opFinished();
+    return ArrayPrototypeSlice(results, items.length);
+  }
+
+  // About how many characters of JSON an operation takes.
+  function weight(value) {
+    if (typeof value === "string") return value.length + 2;
+    if (value === null || typeof value !== "object") return 8;
+    let total = 2;
+    const keys = ObjectKeys(value);
+    for (let i = 0; i < keys.length; i++) total += weight(value[keys[i]]) + 1;
+    return total;
+  }
+
+  // An operation too large for one synchronous call is refused before anything runs.
+  function checkSize(op) {
+    if (weight(op) < CALL_BUDGET) return;
+    const size = internals.utf8Length(JSONStringify(op));
+    if (size > MAX_OPERATION) {
+      throw new RangeErrorCtor(`A storage operation of ${size} bytes is too large: pyworkerd ` +
+        `passes one operation (a value, or a SQL statement and its bindings) in one ` +
+        `synchronous call of at most ${MAX_OPERATION} bytes.`);
+    }
+  }
+
+  function send(st, ops) {
+    const results = [];
+    let dirty = false, start = 0;
+    do {
+      let end = start, total = 0;
+      while (end < ops.length) {
+        const w = weight(ops[end]);
+        if (end > start && total + w > CALL_BUDGET) break;
+        total += w;
+        end++;
+      }
+      const answer = internals.host.callSync("do.storage.run",
+        [st.ns, st.id, st.owner, ArrayPrototypeSlice(ops, start, end)]);
+      const got = answer[0];
+      for (let i = 0; i < got.length; i++) ArrayPrototypePush(results, complete(st, got[i]));
+      st.size = answer[1];
+      dirty = answer[2];
+      start = end;
+    } while (start < ops.length);
+    if (dirty) {
+      scheduleCommit(st);
+    } else if (st.nextCommit !== null) {
+      // Nothing was written after all (say, a delete of nothing): nothing to wait for.
+      st.nextCommit.resolve();
+      st.nextCommit = null;
+    }
+    return results;
+  }
+
+  // A result whose rows did not fit one answer: the rest, fetched now.
+  function complete(st, result) {
+    if (result === null || typeof result !== "object" || ArrayIsArray(result) ||
+        result.more === undefined) return result;
+    const rows = result.rows;
+    for (let more = result.more; more !== null;) {
+      const page = internals.host.callSync("do.storage.more", [st.ns, st.id, more]);
+      for (let i = 0; i < page[0].length; i++) ArrayPrototypePush(rows, page[0][i]);
+      more = page[1];
+    }
+    if (result.columns === undefined) return rows; // key-value entries
+    delete result.more;
+    return result;
+  }
+
+  // Once per turn: commit what the calls of this turn left open.
+  function scheduleCommit(st) {
+    noteWrite(st, true);
+    const batch = st.nextCommit;
+    st.nextCommit = null;
+    if (st.queuedCommit !== null) {
+      // The commit already queued in this turn covers these writes too.
+      PromisePrototypeThen(st.queuedCommit.promise, batch.resolve, batch.reject);
       return;
     }
-    const ops = [];
-    for (let i = 0; i < items.length; i++) ArrayPrototypePush(ops, items[i].op);
-    st.inflight = batch;
-    const done = () => {
-      if (gate) st.hooks.opFinished();
-      st.inflight = null;
-      if (st.forming !== null) flush(st);
-    };
-    let call;
-    try {
-      call = internals.host.call("do.storage.batch", [st.ns, st.id, ops]);
-    } catch (err) {
-      call = rejected(err);
-    }
-    PromisePrototypeThen(call, (answer) => {
-      const results = answer[0][0];
-      st.size = answer[0][1];
-      for (let i = 0; i < items.length; i++) items[i].resolve(results[i]);
-      batch.resolve();
-      done();
-    }, (err) => {
-      breakStorage(st, err);
-      fail(items, batch, err);
-      done();
+    st.queuedCommit = batch;
+    queueMicrotask(() => {
+      st.queuedCommit = null;
+      if (st.broken !== null) { batch.reject(st.broken); return; }
+      let call;
+      try {
+        call = internals.host.call("do.storage.commit", [st.ns, st.id, st.owner]);
+      } catch (err) {
+        call = rejected(err);
+      }
+      PromisePrototypeThen(call, () => batch.resolve(), (err) => {
+        breakStorage(st, err);
+        batch.reject(err);
+      });
     });
   }
-  function fail(items, batch, err) {
-    for (let i = 0; i < items.length; i++) items[i].reject(err);
-    if (batch) batch.reject(err);
-  }
+
   // A failed write breaks the object, as on the platform: everything after it fails too.
   function breakStorage(st, err) {
     if (st.broken !== null) return;
@@ -549,37 +639,38 @@
     transaction(closure, options = undefined) {
       return attempt(() => runTransaction(stateOf(this), closure));
     }
-    // The operations `closure` queues run in one savepoint, undone together if it throws
-    // (they have not left JS yet) or if one of them fails in SQLite.
+    // A real synchronous transaction (a savepoint): what `closure` does to storage is
+    // undone if it throws.
     transactionSync(closure) {
       const st = stateOf(this);
       if (typeof closure !== "function") {
         throw new TypeErrorCtor("Failed to execute 'transactionSync' on 'DurableObjectStorage': " +
-          "parameter 1 is not of type 'Function'.");
+          "parameter 1 is not of type 'function'.");
       }
-      const mark = st.queue.length;
+      run(st, [["begin"]]);
       let result;
       try {
         result = closure();
       } catch (err) {
-        const dropped = ArrayPrototypeSplice(st.queue, mark, st.queue.length - mark);
+        // What it queued and did not run yet is dropped with the rest.
+        const dropped = st.pending;
+        st.pending = [];
         for (let i = 0; i < dropped.length; i++) dropped[i].reject(err);
+        if (st.gated) { st.gated = false; st.hooks.opFinished(); }
+        run(st, [["rollback"]]);
         throw err;
       }
-      const grouped = ArrayPrototypeSplice(st.queue, mark, st.queue.length - mark);
-      if (grouped.length > 0) {
-        const subOps = [];
-        for (let i = 0; i < grouped.length; i++) ArrayPrototypePush(subOps, grouped[i].op);
-        PromisePrototypeThen(enqueue(st, ["group", subOps], "write"), (results) => {
-          if (!ArrayIsArray(results)) {
-            const err = new ErrorCtor(results.error);
-            for (let i = 0; i < grouped.length; i++) grouped[i].reject(err);
-            return;
-          }
-          for (let i = 0; i < grouped.length; i++) grouped[i].resolve(results[i]);
-        }, (err) => { for (let i = 0; i < grouped.length; i++) grouped[i].reject(err); });
-      }
+      run(st, [["release"]]);
       return result;
+    }
+    get kv() {
+      const st = stateOf(this);
+      if (!st.sqlite) throw new ErrorCtor(KV_DISABLED);
+      if (st.kv === null) {
+        st.kv = ObjectCreate(SyncKvStorage.prototype);
+        WeakMapPrototypeSet(kvStates, st.kv, st);
+      }
+      return st.kv;
     }
     get sql() {
       const st = stateOf(this);
@@ -647,8 +738,8 @@
     if (puts.length > 0) quiet(enqueue(st, ["put", puts], "write"));
     if (deletes.length > 0) quiet(enqueue(st, ["delete", deletes], "write"));
     if (t.alarm !== undefined) quiet(enqueue(st, ["setAlarm", t.alarm], "write"));
-    // All of it is in the batch being formed: one SQLite transaction.
-    return st.forming === null ? resolved(undefined) : waitFor(st, st.forming.promise);
+    // All of it runs in one call, in one SQLite transaction, and resolves once durable.
+    return waitFor(st, st.lastConfirmed);
   }
 
   function overlayGet(t, key) {
@@ -804,26 +895,22 @@
 
   class SqlStorage {
     constructor() { throw new TypeErrorCtor("Illegal constructor"); }
+    // Runs at once (with the operations queued before it); a failing statement throws.
     exec(query, ...bindings) {
       const st = sqlStateOf(this);
       const binds = [];
       for (let i = 0; i < bindings.length; i++) ArrayPrototypePush(binds, bindValue(bindings[i]));
-      const c = { result: null, error: null, position: 0, observed: false, promise: null };
-      c.promise = quiet(PromisePrototypeThen(enqueue(st, ["sql", StringCtor(query), binds], "write"),
-        (result) => {
-          if (result !== null && typeof result === "object" && !ArrayIsArray(result) && "error" in result) {
-            throw new ErrorCtor(result.error);
-          }
-          c.result = result;
-        }));
-      PromisePrototypeThen(c.promise, undefined, (err) => {
-        c.error = err;
-        // Nobody looked: on the platform exec() would have thrown. Do not lose it.
-        if (!c.observed) internals.reportError(err);
-      });
-      return pendingCursor(c);
+      const result = run(st, [["sql", StringCtor(query), binds]])[0];
+      if (result.error !== undefined) throw new ErrorCtor(result.error);
+      const cursor = ObjectCreate(SqlStorageCursor.prototype);
+      WeakMapPrototypeSet(cursors, cursor, { result, position: 0 });
+      return cursor;
     }
-    get databaseSize() { return sqlStateOf(this).size; }
+    get databaseSize() {
+      const st = sqlStateOf(this);
+      run(st, []);
+      return st.size;
+    }
   }
   ObjectDefineProperty(SqlStorage.prototype, SymbolToStringTag, { value: "SqlStorage", configurable: true });
 
@@ -832,29 +919,6 @@
     const c = self !== null && typeof self === "object" ? WeakMapPrototypeGet(cursors, self) : undefined;
     if (c === undefined) throw new TypeErrorCtor("Illegal invocation");
     return c;
-  }
-  function ready(c) {
-    if (c.error !== null) throw c.error;
-    if (c.result === null) throw new ErrorCtor(NOT_READY);
-    return c;
-  }
-  // `await cursor`: the same cursor, seen without `then` (so awaiting it ends).
-  function loaded(c) {
-    c.observed = true;
-    return PromisePrototypeThen(c.promise, () => {
-      const view = ObjectCreate(SqlStorageCursor.prototype);
-      WeakMapPrototypeSet(cursors, view, c);
-      return view;
-    });
-  }
-  function pendingCursor(c) {
-    const cursor = ObjectCreate(SqlStorageCursor.prototype);
-    WeakMapPrototypeSet(cursors, cursor, c);
-    ObjectDefineProperty(cursor, "then", {
-      value: (onFulfilled, onRejected) => PromisePrototypeThen(loaded(c), onFulfilled, onRejected),
-      configurable: true,
-    });
-    return cursor;
   }
   // Rows not yet consumed: objects keyed by column (a repeated name: the last wins), or
   // arrays with `raw`.
@@ -877,63 +941,91 @@
     for (let r = nextRow(c, raw); !r.done; r = nextRow(c, raw)) ArrayPrototypePush(out, r.value);
     return out;
   }
-  function one(c) {
-    const rows = rest(c, false);
-    if (rows.length === 0) throw new ErrorCtor("Expected exactly one result from SQL query, but got no results.");
-    if (rows.length > 1) throw new ErrorCtor("Expected exactly one result from SQL query, but got multiple results.");
-    return rows[0];
-  }
-  // Before the rows arrive, toArray() and one() return promises of what they will return.
-  function whenReady(c, fn) {
-    if (c.result !== null || c.error !== null) return fn(ready(c));
-    c.observed = true;
-    return PromisePrototypeThen(c.promise, () => fn(c));
-  }
 
   class SqlStorageCursor {
     constructor() { throw new TypeErrorCtor("Illegal constructor"); }
-    next() { return nextRow(ready(cursorOf(this)), false); }
-    toArray() { return whenReady(cursorOf(this), (c) => rest(c, false)); }
-    one() { return whenReady(cursorOf(this), one); }
-    raw() { return rawIterator(cursorOf(this)); }
-    get columnNames() { return ArrayPrototypeSlice(ready(cursorOf(this)).result.columns); }
-    get rowsRead() { return ready(cursorOf(this)).result.read; }
-    get rowsWritten() { return ready(cursorOf(this)).result.written; }
-    [SymbolIterator]() { ready(cursorOf(this)); return this; }
-    [SymbolAsyncIterator]() {
-      const c = cursorOf(this);
-      return {
-        next: () => whenReadyAsync(c, (x) => nextRow(x, false)),
-        [SymbolAsyncIterator]() { return this; },
-      };
+    next() { return nextRow(cursorOf(this), false); }
+    toArray() { return rest(cursorOf(this), false); }
+    one() {
+      const rows = rest(cursorOf(this), false);
+      if (rows.length === 0) throw new ErrorCtor("Expected exactly one result from SQL query, but got no results.");
+      if (rows.length > 1) throw new ErrorCtor("Expected exactly one result from SQL query, but got multiple results.");
+      return rows[0];
     }
+    raw() {
+      const c = cursorOf(this);
+      const it = {
+        next() { return nextRow(c, true); },
+        toArray() { return rest(c, true); },
+        [SymbolIterator]() { return it; },
+      };
+      return it;
+    }
+    get columnNames() { return ArrayPrototypeSlice(cursorOf(this).result.columns); }
+    get rowsRead() { return cursorOf(this).result.read; }
+    get rowsWritten() { return cursorOf(this).result.written; }
+    [SymbolIterator]() { cursorOf(this); return this; }
   }
   ObjectDefineProperty(SqlStorageCursor.prototype, SymbolToStringTag,
     { value: "SqlStorageCursor", configurable: true });
-  function whenReadyAsync(c, fn) {
-    c.observed = true;
-    return PromisePrototypeThen(c.promise, () => fn(c));
-  }
 
-  function rawIterator(c) {
-    const it = {
-      next() { return nextRow(ready(c), true); },
-      toArray() { return whenReady(c, (x) => rest(x, true)); },
-      [SymbolIterator]() { ready(c); return it; },
-      [SymbolAsyncIterator]() {
-        return { next: () => whenReadyAsync(c, (x) => nextRow(x, true)), [SymbolAsyncIterator]() { return this; } };
-      },
-    };
-    if (c.result === null && c.error === null) {
-      // Awaiting a pending raw() gives it back without `then`.
-      ObjectDefineProperty(it, "then", {
-        value: (onFulfilled, onRejected) => PromisePrototypeThen(
-          PromisePrototypeThen(loaded(c), () => rawIterator(c)), onFulfilled, onRejected),
-        configurable: true,
-      });
-    }
-    return it;
+  // -- storage.kv: the synchronous key-value API of SQLite-backed objects ---------------
+  const kvStates = new WeakMapCtor();
+  function kvStateOf(self) {
+    const st = self !== null && typeof self === "object" ? WeakMapPrototypeGet(kvStates, self) : undefined;
+    if (st === undefined) throw new TypeErrorCtor("Illegal invocation");
+    return st;
   }
+  // jsg's String: anything but undefined (and symbols) becomes one.
+  function kvKey(method, key) {
+    if (key === undefined || typeof key === "symbol") {
+      throw new TypeErrorCtor(`Failed to execute '${method}' on 'SyncKvStorage': parameter 1 is not of type 'string'.`);
+    }
+    return StringCtor(key);
+  }
+  const ListIteratorPrototype = ObjectCreate(ObjectGetPrototypeOf(ObjectGetPrototypeOf([][SymbolIterator]())));
+  ObjectDefineProperty(ListIteratorPrototype, SymbolToStringTag, { value: "ListIterator", configurable: true });
+  ObjectDefineProperty(ListIteratorPrototype, "constructor", {
+    value: function ListIterator() { throw new TypeErrorCtor("Illegal constructor"); },
+    writable: true, configurable: true,
+  });
+  ObjectDefineProperty(ListIteratorPrototype, "next", {
+    value: function next() {
+      const it = this !== null && typeof this === "object" ? WeakMapPrototypeGet(listIterators, this) : undefined;
+      if (it === undefined) throw new TypeErrorCtor("Illegal invocation");
+      if (it.position >= it.entries.length) return { done: true, value: undefined };
+      const entry = it.entries[it.position++];
+      return { done: false, value: [entry[0], decode(entry[1])] };
+    },
+    writable: true, configurable: true,
+  });
+  const listIterators = new WeakMapCtor();
+
+  class SyncKvStorage {
+    constructor() { throw new TypeErrorCtor("Illegal constructor"); }
+    get(key) {
+      const st = kvStateOf(this);
+      const rows = run(st, [["get", [kvKey("get", key)]]])[0];
+      return rows.length === 0 ? undefined : decode(rows[0][1]);
+    }
+    put(key, value) {
+      const st = kvStateOf(this);
+      run(st, [["put", [[kvKey("put", key), serialize(st, value)]]]]);
+    }
+    delete(key) {
+      const st = kvStateOf(this);
+      return run(st, [["delete", [kvKey("delete", key)]]])[0] > 0;
+    }
+    list(options = undefined) {
+      const st = kvStateOf(this);
+      const r = listArgs(options);
+      const entries = run(st, [["list", r.start, r.startAfter, r.end, r.prefix, r.reverse, r.limit]])[0];
+      const it = ObjectCreate(ListIteratorPrototype);
+      WeakMapPrototypeSet(listIterators, it, { entries, position: 0 });
+      return it;
+    }
+  }
+  ObjectDefineProperty(SyncKvStorage.prototype, SymbolToStringTag, { value: "SyncKvStorage", configurable: true });
 
   // -- the contract with facade.js --------------------------------------------------------
   internals.doStorage = {
@@ -942,10 +1034,13 @@
       const sqlite = ref.sqlite !== false;
       WeakMapPrototypeSet(states, storage, {
         ns: StringCtor(ref.ns), id: StringCtor(ref.id), sqlite,
+        // One live storage object of this object (see storage.py: `owner`).
+        owner: `${DateNow()}.${MathRandom()}`,
         // The key-value backend's limits (keys 2 KiB, values 128 KiB, 128 keys a call);
         // SQLite-backed objects have none of them (workerd, Miniflare).
-        limits: !sqlite, hooks, queue: [], inflight: null, forming: null, broken: null,
-        size: 0, sql: null, lastWrite: resolved(undefined), lastConfirmed: resolved(undefined),
+        limits: !sqlite, hooks, pending: [], flushQueued: false, gated: false,
+        nextCommit: null, queuedCommit: null, broken: null, size: 0, sql: null, kv: null,
+        lastWrite: resolved(undefined), lastConfirmed: resolved(undefined),
       });
       return storage;
     },

@@ -6,9 +6,15 @@
 user's own SQL tables. `<state>/do/alarms.sqlite3` indexes every pending alarm so the
 alarm scheduler finds them at start-up (`pending_alarms`).
 
-One host op, ``do.storage.batch`` ``[ns, id, items]``: every operation one JS turn made
-(storage.js coalesces them), run in order in ONE SQLite transaction and answered with one
-result per item. Items:
+As in workerd, operations run synchronously and their commit comes later: storage.js
+calls the SYNCHRONOUS op ``do.storage.run`` ``[ns, id, owner, items]`` (on the isolate's
+thread, while its JS waits), which runs the items in order in the object's open
+transaction (opened on the first write; a call that wrote nothing commits at once) and
+answers ``[results, databaseSize, dirty]``; when `dirty`, storage.js sends the async op
+``do.storage.commit`` ``[ns, id, owner]``, which commits (the fsync) on an executor thread
+while JS goes on, and the output gate waits for it. `owner` names one live storage object
+in JS: a transaction left open by another (an instance that died before committing) is
+rolled back. Items:
 
 - ``["get", keys]`` → ``[[key, value], …]`` sorted by key (values in storage.js's form);
 - ``["list", start, startAfter, end, prefix, reverse, limit]`` (each may be null) → entries;
@@ -16,27 +22,30 @@ result per item. Items:
 - ``["getAlarm"]`` → ms or null; ``["setAlarm", ms | null]``;
 - ``["sql", query, binds]`` → ``{columns, rows, read, written}`` or ``{error}`` (a failed
   statement is undone alone);
-- ``["group", items]`` (transactionSync) → the items' results, or ``{error}`` and none of
-  them kept.
+- ``["begin"]`` / ``["release"]`` / ``["rollback"]``: transactionSync's savepoint.
 
-The answer is ``[results, databaseSize]``. A failure of anything but user SQL fails the
-whole batch (nothing kept): storage.js then breaks the object, as a failed write does on
-the platform.
+Entries and rows beyond ~2 MiB of JSON in one answer are held back: the result then
+carries ``more`` (an id) and the synchronous op ``do.storage.more`` ``[ns, id, more]``
+answers ``[next rows, more | null]``. A failure of anything but user SQL rolls the open
+transaction back and fails the call: storage.js then breaks the object, as a failed write
+does on the platform.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import math
 import re
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from pyworkerd.bindings.d1.gateway import (
     _LIMITS,
@@ -49,7 +58,7 @@ from pyworkerd.bindings.d1.gateway import (
     split_statements,
 )
 from pyworkerd.bindings.durable_objects.alarms import alarm_changed
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, SyncOp
 from pyworkerd.storage import SqlDatabase, StateDir, backend_for
 
 __all__ = [
@@ -59,6 +68,7 @@ __all__ = [
     "rename_namespace",
     "run_items",
     "storage_ops",
+    "storage_sync_ops",
     "stored_alarm",
 ]
 
@@ -71,6 +81,15 @@ NO_STATEMENT = "SQL code did not contain a statement."
 # Open databases kept per process; beyond this the least recently used idle one closes
 # (each open WAL database holds three file descriptors).
 MAX_OPEN = 2048
+# Rows (entries) answered in one synchronous call, in JSON characters at most (roughly):
+# the rest follow through do.storage.more (a synchronous answer holds 4 MiB).
+PAGE_BUDGET = 2 << 20
+# How long a commit waits for a transactionSync of the same object to end.
+COMMIT_WAIT_S = 30.0
+# What the authorizer sees of a statement that only reads.
+_READS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, 33}  # 33: RECURSIVE
+)
 
 # Created on first write, as workerd does (a SQL-only object shows neither table).
 _SCHEMA = {
@@ -78,6 +97,7 @@ _SCHEMA = {
     META_TABLE: f"CREATE TABLE {META_TABLE} (key INTEGER PRIMARY KEY, value)",
 }
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_T = TypeVar("_T")
 
 
 class SqlFailure(Exception):
@@ -89,11 +109,14 @@ class Closed(Exception):
 
 
 class ObjectDatabase:
-    """One object's database and the lock that keeps its connection to one thread at a time."""
+    """One object's database, its open transaction (writes not yet committed), and the
+    lock that keeps its connection to one thread at a time."""
 
     def __init__(self, db: SqlDatabase, state: StateDir, ns: str, object_id: str) -> None:
         self.state, self.ns, self.id = state, ns, object_id
         self.lock = threading.Lock()
+        # Signalled when a transactionSync savepoint ends: a commit waits for it.
+        self._idle = threading.Condition(self.lock)
         # No statement cache: the authorizer runs when a statement is prepared, and a
         # "SAVEPOINT" prepared for our own use must never serve a worker's.
         conn = db.connect(cached_statements=0)
@@ -101,15 +124,29 @@ class ObjectDatabase:
             conn.setlimit(category, limit)
         self._trusted = True
         self._auth_error: str | None = None
+        self._wrote = False  # the open transaction changed something
         conn.set_authorizer(self._authorize)
         self._offset = _ErrorOffset(conn, db.filename)
         self.conn: sqlite3.Connection | None = conn
         self._tables: set[str] = set()
         self._refresh_tables()
+        self._owner: str | None = None  # who opened the transaction
+        self._depth = 0  # transactionSync savepoints open
+        self._alarm_before: float | None = None
+        self._pages: dict[int, list[Any]] = {}
+        self._page_ids = itertools.count(1)
+        self._budget = 0
+
+    @property
+    def busy(self) -> bool:
+        """A transaction is open (its writes must not be lost by closing)."""
+        return self.conn is not None and self.conn.in_transaction
 
     def close(self) -> None:
         with self.lock:
             if self.conn is not None:
+                if self.conn.in_transaction:
+                    self._rollback()
                 self.conn.close()
                 self.conn = None
 
@@ -122,6 +159,8 @@ class ObjectDatabase:
         if action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_SAVEPOINT):
             self._auth_error = TRANSACTION_MESSAGE
             return sqlite3.SQLITE_DENY
+        if action not in _READS and not (action == sqlite3.SQLITE_PRAGMA and arg2 is None):
+            self._wrote = True
         if action in (sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_DETACH):
             arg1, arg2, db = arg2, db, arg1
         if db is not None and db != "main":
@@ -136,37 +175,98 @@ class ObjectDatabase:
         finally:
             self._trusted = False
 
-    # -- a batch
-    def run(self, items: list[Any]) -> tuple[list[Any], int, tuple[bool, float | None]]:
-        """Results per item, the database size, and (alarm changed?, its new time)."""
+    # -- the transaction
+    def _begin(self, owner: str | None) -> None:
+        assert self.conn is not None
+        if self.conn.in_transaction and owner is not None and self._owner not in (None, owner):
+            # Left open by an instance that is gone: its writes were never confirmed.
+            self._rollback()
+        if not self.conn.in_transaction:
+            self._own("BEGIN IMMEDIATE")
+            self._owner, self._wrote, self._depth = owner, False, 0
+            self._alarm_before = self._alarm()
+        elif owner is not None:
+            self._owner = owner
+
+    def _rollback(self) -> None:
+        self._own("ROLLBACK")
+        self._owner, self._wrote, self._depth = None, False, 0
+        self._refresh_tables()
+        self._idle.notify_all()
+
+    def _commit(self) -> tuple[bool, float | None]:
+        """Commit the open transaction: (alarm changed?, its new time)."""
+        after = self._alarm()
+        changed = after != self._alarm_before
+        try:
+            if changed:
+                # The index first: a crash between the two commits leaves an entry the
+                # scheduler finds stale (stored_alarm), never an alarm it cannot find.
+                _index_alarm(self.state, self.ns, self.id, after)
+            self._own("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        self._owner, self._wrote = None, False
+        return changed, after
+
+    def execute(self, owner: str | None, items: list[Any]) -> tuple[list[Any], int, bool]:
+        """Run `items` in the open transaction: (results, database size, whether
+        uncommitted writes remain). A transaction that wrote nothing ends at once."""
         with self.lock:
             if self.conn is None:
                 raise Closed
-            self._own("BEGIN IMMEDIATE")
+            self._begin(owner)
+            self._pages.clear()
+            self._budget = PAGE_BUDGET
             try:
-                before = self._alarm()
-                results = [self._item(item, False) for item in items]
-                after = self._alarm()
-                if after != before:
-                    # The index first: a crash between the two commits leaves an entry the
-                    # scheduler finds stale (stored_alarm), never an alarm it cannot find.
-                    _index_alarm(self.state, self.ns, self.id, after)
-                self._own("COMMIT")
+                results = [self._item(item) for item in items]
+                if not self._wrote and self._depth == 0:
+                    self._own("COMMIT")
+                    self._owner = None
             except BaseException:
-                self._own("ROLLBACK")
-                self._refresh_tables()
+                if self.conn.in_transaction:
+                    self._rollback()
                 raise
-            return results, self._size(), (after != before, after)
+            return results, self._size(), self.conn.in_transaction
 
-    def _item(self, item: list[Any], grouped: bool) -> Any:
-        """One item's result. Inside a group a failing statement fails the whole group."""
+    def commit(self, owner: str | None) -> tuple[bool, float | None]:
+        """Commit what `owner` (None: anyone) left open, once no transactionSync is
+        running; (alarm changed?, its new time)."""
+        with self.lock:
+            deadline = time.monotonic() + COMMIT_WAIT_S
+            while self._depth > 0:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._idle.wait(left):
+                    raise sqlite3.OperationalError("a synchronous transaction never ended")
+            if not self.busy or (owner is not None and self._owner not in (None, owner)):
+                return False, None
+            return self._commit()
+
+    def run(self, items: list[Any]) -> tuple[list[Any], int, tuple[bool, float | None]]:
+        """`items` and a commit, for the host's own use (the alarm scheduler). Writes the
+        object left open are committed with them: early, which changes nothing it saw."""
+        results, size, dirty = self.execute(None, items)
+        return results, size, self.commit(None) if dirty else (False, None)
+
+    def more(self, page: int) -> list[Any]:
+        """The next rows of a result held back (see PAGE_BUDGET), and the id of the rest."""
+        with self.lock:
+            rows = self._pages.pop(page, None)
+            if rows is None:
+                raise HostError("Error", "Durable Object storage: these rows are gone")
+            self._budget = PAGE_BUDGET
+            paged = self._paged(rows, {})
+            return [paged["rows"], paged.get("more")]
+
+    def _item(self, item: list[Any]) -> Any:
         kind = item[0]
         if kind in ("get", "list", "delete") and KV_TABLE not in self._tables:
             return 0 if kind == "delete" else []
         if kind == "get":
             # One parameter whatever the count (SQLite's variable limit is lowered to 100).
             keys = json.dumps([str(k) for k in item[1]])
-            return _entries(
+            return self._entries(
                 self._own(
                     f"SELECT key, value FROM {KV_TABLE} "
                     "WHERE key IN (SELECT value FROM json_each(?)) ORDER BY key",
@@ -174,11 +274,11 @@ class ObjectDatabase:
                 )
             )
         if kind == "list":
-            return _entries(self._list(*item[1:]))
+            return self._entries(self._list(*item[1:]))
         if kind == "put":
             self._create(KV_TABLE)
             assert self.conn is not None
-            self._trusted = True
+            self._trusted = self._wrote = True
             try:
                 self.conn.executemany(
                     f"INSERT OR REPLACE INTO {KV_TABLE} (key, value) VALUES (?, ?)",
@@ -191,35 +291,46 @@ class ObjectDatabase:
             count = 0
             for key in item[1]:
                 count += len(self._own(f"DELETE FROM {KV_TABLE} WHERE key = ? RETURNING 1", [key]))
+            self._wrote = self._wrote or count > 0
             return count
         if kind == "deleteAll":
+            self._wrote = True
             self._delete_all()
             return None
         if kind == "getAlarm":
             return self._alarm()
         if kind == "setAlarm":
-            when = item[1]
-            if when is None:
-                if META_TABLE in self._tables:
-                    self._own(f"DELETE FROM {META_TABLE} WHERE key = ?", [ALARM_KEY])
-            else:
-                self._create(META_TABLE)
-                self._own(
-                    f"INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?, ?)",
-                    [ALARM_KEY, float(when)],
-                )
+            self._wrote = True
+            self._set_alarm(item[1])
             return None
         if kind == "sql":
-            if grouped:
-                return self._sql(str(item[1]), item[2])
-            return self._savepoint(lambda: self._sql(str(item[1]), item[2]))
-        if kind == "group":
-
-            def run() -> list[Any]:
-                return [self._item(sub, True) for sub in item[1]]
-
-            return run() if grouped else self._savepoint(run)
+            return self._savepoint(str(item[1]), item[2])
+        if kind == "begin":
+            self._own(f"SAVEPOINT _cf_sync{self._depth}")
+            self._depth += 1
+            return None
+        if kind in ("release", "rollback"):
+            if self._depth == 0:
+                raise HostError("Error", "no synchronous transaction is open")
+            self._depth -= 1
+            if kind == "rollback":
+                self._own(f"ROLLBACK TO _cf_sync{self._depth}")
+                self._refresh_tables()
+            self._own(f"RELEASE _cf_sync{self._depth}")
+            self._idle.notify_all()
+            return None
         raise HostError("TypeError", f"unknown storage operation {kind!r}")
+
+    def _set_alarm(self, when: float | None) -> None:
+        if when is None:
+            if META_TABLE in self._tables:
+                self._own(f"DELETE FROM {META_TABLE} WHERE key = ?", [ALARM_KEY])
+        else:
+            self._create(META_TABLE)
+            self._own(
+                f"INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?, ?)",
+                [ALARM_KEY, float(when)],
+            )
 
     def _refresh_tables(self) -> None:
         """Which of our tables exist (after a rollback may have undone a creation)."""
@@ -230,17 +341,36 @@ class ObjectDatabase:
             self._own(_SCHEMA[table])
             self._tables.add(table)
 
-    def _savepoint(self, run: Callable[[], Any]) -> Any:
-        """Run `run()`; if user SQL in it fails, undo only what it did and report the error."""
+    def _savepoint(self, query: str, binds: list[Any]) -> Any:
+        """A user statement; if it fails, only what it did is undone and the error reported."""
         self._own("SAVEPOINT _cf_item")
         try:
-            result = run()
+            result = self._sql(query, binds)
         except SqlFailure as exc:
             self._own("ROLLBACK TO _cf_item")
             self._own("RELEASE _cf_item")
             self._refresh_tables()
             return {"error": str(exc)}
         self._own("RELEASE _cf_item")
+        return result
+
+    # -- answers of bounded size
+    def _entries(self, rows: list[Any]) -> Any:
+        entries = [[str(key), str(value)] for key, value in rows]
+        paged = self._paged(entries, {})
+        return paged if "more" in paged else entries
+
+    def _paged(self, rows: list[Any], result: dict[str, Any]) -> dict[str, Any]:
+        """`result` with as many `rows` as the call's budget allows; the rest held back
+        under `more`."""
+        for i, row in enumerate(rows):
+            self._budget -= _weight(row)
+            if self._budget < 0 and i > 0:
+                page = next(self._page_ids)
+                self._pages[page] = rows[i:]
+                result.update(rows=rows[:i], more=page)
+                return result
+        result["rows"] = rows
         return result
 
     def _list(
@@ -327,7 +457,7 @@ class ObjectDatabase:
                 columns = [d[0] for d in cursor.description or ()]
                 rows = [[_from_sqlite(v) for v in row] for row in fetched]
         written = self.conn.total_changes - changes
-        return {"columns": columns, "rows": rows, "read": read, "written": written}
+        return self._paged(rows, {"columns": columns, "read": read, "written": written})
 
     def _message(self, exc: sqlite3.Error) -> str:
         auth, self._auth_error = self._auth_error, None
@@ -344,8 +474,17 @@ class ObjectDatabase:
         return f"{text}: {name}"
 
 
-def _entries(rows: list[Any]) -> list[list[str]]:
-    return [[str(key), str(value)] for key, value in rows]
+def _weight(row: list[Any]) -> int:
+    """About how many characters of JSON `row` takes (non-ASCII text may be escaped)."""
+    total = 4
+    for cell in row:
+        if isinstance(cell, str):
+            total += len(cell) + 2 if cell.isascii() else 6 * len(cell) + 2
+        elif isinstance(cell, dict):
+            total += len(cell.get("b", "")) + 12
+        else:
+            total += 24
+    return total
 
 
 def _to_sqlite(value: Any) -> Any:
@@ -399,9 +538,11 @@ def _close_idle() -> None:
     for key in list(_OPEN)[: max(0, len(_OPEN) - MAX_OPEN)]:
         db = _OPEN[key]
         if db.lock.acquire(blocking=False):
+            busy = db.busy
             db.lock.release()
-            del _OPEN[key]
-            db.close()
+            if not busy:
+                del _OPEN[key]
+                db.close()
 
 
 def stored_alarm(state: StateDir, ns: str, object_id: str) -> float | None:
@@ -412,10 +553,15 @@ def stored_alarm(state: StateDir, ns: str, object_id: str) -> float | None:
 def run_items(
     state: StateDir, ns: str, object_id: str, items: list[Any]
 ) -> tuple[list[Any], int, tuple[bool, float | None]]:
-    """`ObjectDatabase.run` on the object's open database (reopened if it was just closed)."""
+    """`ObjectDatabase.run`: `items`, committed, for the host's own use."""
+    return _on_object(state, ns, object_id, lambda db: db.run(items))
+
+
+def _on_object(state: StateDir, ns: str, object_id: str, use: Callable[[ObjectDatabase], _T]) -> _T:
+    """`use(db)` on the object's open database (reopened if it was just closed)."""
     while True:
         try:
-            return open_object(state, ns, object_id).run(items)
+            return use(open_object(state, ns, object_id))
         except Closed:
             continue
 
@@ -480,27 +626,55 @@ def pending_alarms(state: StateDir) -> list[tuple[str, str, float]]:
     return [(str(ns), str(i), float(w)) for ns, i, w in rows]
 
 
-# -- the host op ------------------------------------------------------------------------
+# -- the host ops ---------------------------------------------------------------------
+
+
+def _target(args: Any, count: int) -> tuple[str, str, list[Any]]:
+    if not (isinstance(args, list) and len(args) == count):
+        raise HostError("TypeError", "do.storage: bad arguments")
+    return str(args[0]), str(args[1]), args[2:]
+
+
+def _failed(exc: sqlite3.Error) -> HostError:
+    return HostError("Error", f"Durable Object storage failed: {exc}")
+
+
+def storage_sync_ops(state: StateDir) -> dict[str, SyncOp]:
+    """The synchronous ops of the objects whose storage lives in `state`."""
+
+    def run(call: HostCall) -> Any:
+        ns, object_id, (owner, items) = _target(call.args, 4)
+        if not isinstance(items, list):
+            raise HostError("TypeError", "do.storage.run: bad arguments")
+        try:
+            results, size, dirty = _on_object(
+                state, ns, object_id, lambda db: db.execute(str(owner), items)
+            )
+        except sqlite3.Error as exc:
+            raise _failed(exc) from None
+        return [results, size, dirty]
+
+    def more(call: HostCall) -> Any:
+        ns, object_id, (page,) = _target(call.args, 3)
+        return _on_object(state, ns, object_id, lambda db: db.more(int(page)))
+
+    return {"do.storage.run": run, "do.storage.more": more}
 
 
 def storage_ops(state: StateDir) -> dict[str, HostOp]:
-    """The ops of the objects whose storage lives in `state` (see the module docstring)."""
+    """The async op: the commit of what an object's calls left open (see the docstring)."""
 
-    async def batch(call: HostCall) -> HostResult:
-        args = call.args
-        if not (isinstance(args, list) and len(args) == 3 and isinstance(args[2], list)):
-            raise HostError("TypeError", "do.storage.batch: bad arguments")
-        ns, object_id, items = str(args[0]), str(args[1]), args[2]
+    async def commit(call: HostCall) -> HostResult:
+        ns, object_id, (owner,) = _target(call.args, 3)
         loop = asyncio.get_running_loop()
-
         try:
-            results, size, (changed, when) = await loop.run_in_executor(
-                _EXECUTOR, run_items, state, ns, object_id, items
+            changed, when = await loop.run_in_executor(
+                _EXECUTOR, _on_object, state, ns, object_id, lambda db: db.commit(str(owner))
             )
         except sqlite3.Error as exc:
-            raise HostError("Error", f"Durable Object storage failed: {exc}") from None
+            raise _failed(exc) from None
         if changed:
             alarm_changed(state, ns, object_id, when)
-        return [results, size], None
+        return None, None
 
-    return {"do.storage.batch": batch}
+    return {"do.storage.commit": commit}
