@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -23,7 +24,7 @@ import secrets
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from pyworkerd.engine.boot import BootedContext
@@ -92,6 +93,7 @@ class _Exchange:
         "chunks_received",
         "done",
         "head",
+        "host_body",
         "retryable",
         "rid",
         "sent_at",
@@ -112,7 +114,54 @@ class _Exchange:
         self.batch_seq = 0  # the batch that carried the request to JS (0: not sent yet)
         self.batch_index = 0  # its position in that batch
         self.retryable = False  # its body can be sent again (none, or whole bytes)
+        self.host_body = False  # its response body is read by the host (BodyKind.HOST)
         self.sent_at: float | None = None  # when the response was complete (waitUntil bound)
+
+
+class _HostBody:
+    """The async iterator of a BodyKind.HOST body: the first bytes, then what the op reads.
+    `ended(finished)` runs exactly once: at the end, on an error, or when closed (even
+    before the first chunk, which a plain async generator would skip)."""
+
+    def __init__(
+        self,
+        first: bytes | None,
+        op: Any,
+        call: HostCall,
+        ended: Callable[[bool], Awaitable[None]],
+    ) -> None:
+        self._first = first
+        self._op = op  # None: the first bytes were all
+        self._call = call
+        self._ended: Callable[[bool], Awaitable[None]] | None = ended
+
+    def __aiter__(self) -> _HostBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        while self._op is not None:
+            try:
+                value, data = await self._op(self._call)
+            except HostError as exc:
+                await self._end(False)
+                raise WorkerFailure("exception", exc.name, exc.message) from None
+            if value:
+                self._op = None
+            if data:
+                return bytes(data)
+        await self._end(True)
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        await self._end(self._op is None and self._first is None)
+
+    async def _end(self, finished: bool) -> None:
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            await ended(finished)
 
 
 class Isolate:
@@ -542,14 +591,18 @@ class Isolate:
         elif kind == BodyKind.STREAM:
             ex.body_queue = asyncio.Queue()
             body = self._stream_body(ex)
+        elif kind == BodyKind.HOST:
+            ex.host_body = True
+            body = self._host_body(ex, payload, blobs)
         else:
             body = None
-        length = rec[7] if kind == BodyKind.STREAM else None
+        length = rec[7] if kind in (BodyKind.STREAM, BodyKind.HOST) else None
         link = self._open_websocket(rec[8], ex.rid) if rec[8] is not None else None
-        response = HostResponse(status, status_text, headers, body, length, link, rec[9] == 1)
+        file = payload[5] if kind == BodyKind.HOST else None
+        response = HostResponse(status, status_text, headers, body, length, link, rec[9] == 1, file)
         if not ex.head.done():
             ex.head.set_result(response)
-        if kind != BodyKind.STREAM and link is None:
+        if kind not in (BodyKind.STREAM, BodyKind.HOST) and link is None:
             self._response_sent(ex)
 
     def _open_websocket(self, wsid: int, rid: int) -> WebSocketLink:
@@ -618,6 +671,31 @@ class Isolate:
             if ex.rid in self._exchanges and not ex.done.done():
                 # The consumer went away before the end: cancel the stream in JS.
                 self.cancel(ex.rid)
+
+    def _host_body(self, ex: _Exchange, source: list[Any], blobs: list[bytes]) -> _HostBody:
+        """A binding's body the worker passed on unread: read from its host op directly,
+        never through JS (the op answers (done?, bytes)); when it ends or is dropped, even
+        unread, the request hears it (HOST_BODY_DONE) and an unfinished source is cancelled."""
+        op_name, args, cancel_name, first, done, _file = source
+        call = HostCall(op_name, args, None, self.spec.name, ex.rid)
+
+        async def ended(finished: bool) -> None:
+            if not finished and cancel_name is not None:
+                cancel = self.spec.host_ops.get(cancel_name)
+                if cancel is not None:
+                    with contextlib.suppress(Exception):
+                        await cancel(HostCall(cancel_name, args, None, self.spec.name, ex.rid))
+            ex.host_body = False
+            self._response_sent(ex)
+            if not self.dead and ex.rid in self._exchanges:
+                self._queue([Event.HOST_BODY_DONE, ex.rid])
+
+        return _HostBody(
+            blobs[first] if first is not None else None,
+            None if done else self.spec.host_ops.get(op_name),
+            call,
+            ended,
+        )
 
     async def _read_body(self, ex: _Exchange) -> None:
         assert ex.body_iter is not None
@@ -700,7 +778,11 @@ class Isolate:
         ):
             return
         for ex in list(self._exchanges.values()):
-            if ex.body_task is not None or (ex.body_iter is not None and not ex.head.done()):
+            if (
+                ex.body_task is not None
+                or ex.host_body
+                or (ex.body_iter is not None and not ex.head.done())
+            ):
                 continue
             if not ex.head.done():
                 ex.head.set_exception(WorkerFailure("neverResponds", "Error", NEVER_RESPONDS))

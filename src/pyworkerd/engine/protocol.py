@@ -26,6 +26,7 @@ class Event(IntEnum):
     # rid, kind ("scheduled" | "queue" | "rpc" …), entrypoint, name, args (JSON), props:
     # an invocation that is not an HTTP request; answered by RESULT or FAIL, then DONE
     INVOKE = 13
+    HOST_BODY_DONE = 14  # rid: the host has sent (or dropped) a BodyKind.HOST body
 
 
 class Message(IntEnum):
@@ -55,6 +56,10 @@ class BodyKind(IntEnum):
     STRING = 1
     BYTES = 2
     STREAM = 3
+    # [op, args, cancel op, blob index of the first bytes | null, 1 if that was all, path of
+    # a local file holding the whole body | null]: a binding's body the worker passed on
+    # unread; the host reads it from the op itself (or the front end sends the file).
+    HOST = 4
 
 
 class RequestBodyMode(IntEnum):

@@ -97,6 +97,9 @@ class HostResponse:
     # encodeBody: "manual": the body is already in its Content-Encoding. Otherwise, as
     # on workerd, the runtime encodes it (gzip, br) for the wire.
     encoded: bool = False
+    # A local file that holds the whole body (an R2 object passed on unread): the front end
+    # may send it directly (and must then close `body`).
+    file: str | None = None
 
 
 class WebSocketLink:

@@ -26,6 +26,8 @@ __all__ = ["FrontEnd", "Limits"]
 
 # Bodies up to this size are read whole before the worker starts (one bridge crossing).
 READ_WHOLE_MAX = 256 * 1024
+# How long a body sent as a file is held open after granian was handed its path.
+FILE_HOLD_S = 5.0
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 WEBSOCKET_WITHOUT_UPGRADE = (
@@ -68,6 +70,7 @@ class FrontEnd:
         self.log_requests = log_requests
         self.limits = limits or Limits()
         self.inflight = 0
+        self._closing: set[asyncio.Task[None]] = set()
         self._ids = itertools.count(1)
         self._ray_prefix = os.urandom(4).hex()
 
@@ -223,6 +226,11 @@ class FrontEnd:
             body = encode_body(body, encoder)
         elif response.length is not None:
             headers.append(("content-length", str(response.length)))
+        if response.file is not None and encoder is None:
+            # An R2 object passed on unread: granian sends the file, at the client's pace.
+            proto.response_file(status, headers, response.file)
+            self._close_later(body)
+            return status
         if body is None:
             proto.response_empty(status, headers)
         elif isinstance(body, str):
@@ -241,6 +249,19 @@ class FrontEnd:
                 # The client went away: closing the iterator cancels the stream in the worker.
                 await _aclose(body)
         return status
+
+    def _close_later(self, body: Any) -> None:
+        """Close a body whose bytes granian sends from its file, once granian has surely
+        opened that file (until then the body's open reader keeps the file from being
+        removed by an overwrite)."""
+        loop = asyncio.get_running_loop()
+
+        def close() -> None:
+            task = loop.create_task(_aclose(body))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        loop.call_later(FILE_HOLD_S, close)
 
     def _send_failure(
         self, proto: Any, scope: Any, worker: Any, failure: WorkerFailure, request_id: str

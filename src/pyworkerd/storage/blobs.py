@@ -79,6 +79,11 @@ class BlobStore(ABC):
     def size(self, name: str) -> int | None:
         """The blob's size, None when there is no such blob (a head)."""
 
+    def local_path(self, name: str) -> Path | None:
+        """A file on this machine holding the blob, if the store keeps one (the front end
+        can then send it without reading it in Python)."""
+        return None
+
     @abstractmethod
     def delete(self, names: list[str]) -> None:
         """Remove blobs (missing ones are ignored)."""
@@ -172,6 +177,9 @@ class FileBlobStore(BlobStore):
             return (self.folder / name).stat().st_size
         except FileNotFoundError:
             return None
+
+    def local_path(self, name: str) -> Path | None:
+        return self.folder / name
 
     def delete(self, names: list[str]) -> None:
         for name in names:

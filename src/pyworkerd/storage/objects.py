@@ -184,6 +184,17 @@ class BlobReader:
             self.remaining = end - start
             return
 
+    def whole_file(self) -> str | None:
+        """The path of the one local file these bytes are, whole (a plain object read
+        from start to end on the file backend); else None."""
+        if len(self.segments) != 1:
+            return None
+        blob, start, end = self.segments[0]
+        path = self.store.blobs.local_path(blob)
+        if path is None or start != 0 or self.store.blobs.size(blob) != end:
+            return None
+        return str(path)
+
     @property
     def done(self) -> bool:
         """Every byte has been read."""

@@ -89,8 +89,8 @@ def test_a_100_mb_object_streams_in_and_out_with_bounded_memory(tmp_path: Path) 
         assert total == SIZE and back == md5
 
         after = _memory(srv.proc.pid)
-        # Holding the object (either way) would add 100 MB; streaming adds a few pieces and
-        # the allocator's slack (40-50 MiB on a loaded machine).
-        assert after["VmHWM"] - before["VmHWM"] < 64 * MiB, (before, after)
+        # Holding the object (either way) would add 100 MB; streaming adds a few pieces (the
+        # download is sent from the object's file at the client's pace).
+        assert after["VmHWM"] - before["VmHWM"] < 40 * MiB, (before, after)
         blobs = list((tmp_path / "state" / "r2" / "test-bucket.blobs").iterdir())
         assert SIZE in [p.stat().st_size for p in blobs]

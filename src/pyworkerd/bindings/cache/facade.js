@@ -99,7 +99,11 @@
       cancel() {
         if (!ended) { end(); hostCall("cache.cancel", { id }); }
       },
-    }, { expectedLength: length });
+    }, {
+      expectedLength: length,
+      // Passed on unread (`return await cache.match(request)`), the host sends it itself.
+      hostSource: { op: "cache.read", args: { id }, cancel: "cache.cancel", first: pending, done: false, taken: end },
+    });
     if (dropped !== null) dropped.register(stream, id, token);
     return stream;
   }

@@ -414,7 +414,7 @@ const dropped = typeof FinalizationRegistryCtor === "function"
   ? new FinalizationRegistryCtor((id) => { try { hostCall("r2.cancel", { id }); } catch { /* gone */ } })
   : null;
 
-function bodyStream(id, first, done, length) {
+function bodyStream(id, first, done, length, file = null) {
   let pending = first !== null && first.length > 0 ? first : null;
   let ended = done;
   // The next piece is asked for as soon as one is handed on, so that reading from the
@@ -461,7 +461,14 @@ function bodyStream(id, first, done, length) {
         hostCall("r2.cancel", { id });
       }
     },
-  }, { expectedLength: length });
+  }, {
+    expectedLength: length,
+    // Passed on unread (`new Response(object.body)`), the host sends it from r2.read.
+    hostSource: {
+      op: "r2.read", args: { id }, cancel: "r2.cancel", first: pending, done, taken: finish,
+      file, // the object as one local file: the front end sends it as such
+    },
+  });
   if (!done && dropped !== null) dropped.register(stream, id, token);
   return stream;
 }
@@ -547,7 +554,7 @@ class R2Bucket {
         if (head === null) return null;
         if (!head.body) return new HeadResult(kConstruct, head.object);
         const length = head.object.range ? head.object.range.length : head.object.size;
-        const stream = bodyStream(head.id, r[1], head.done, length);
+        const stream = bodyStream(head.id, r[1], head.done, length, head.file ?? null);
         return new GetResult(kConstruct, head.object, stream);
       });
     });

@@ -217,7 +217,9 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
         st = _Stream(call.worker, call.request_id, reader=reader)
         _keep_ahead(st, pieces[1:])
         sid = _add(st)
-        return {"object": result.meta, "body": True, "done": False, "id": sid}, first
+        # The object as one file: a body passed on unread is sent from it by the front end.
+        file = reader.whole_file()
+        return {"object": result.meta, "body": True, "done": False, "id": sid, "file": file}, first
 
     async def read(call: HostCall) -> HostResult:
         sid, st = _take(call)

@@ -4881,6 +4881,9 @@ function createPullStream(source, options = undefined) {
   if (options && options.expectedLength !== undefined) {
     stream.expectedLength = options.expectedLength;
   }
+  // Where the bytes come from in the host ({op, args, cancel, first, done, taken()}): a
+  // body passed on unread can then be sent by the host itself (takeHostSource).
+  if (options && options.hostSource !== undefined) stream.hostSource = options.hostSource;
   stream.owner = currentRequest();
   return stream.obj;
 }
@@ -4960,6 +4963,18 @@ internals.streams = {
     rsRecordOf(streamObj).expectedLength = length;
   },
   reader: (stream) => new RuntimeReader(rsRecordOf(stream)),
+  // A createPullStream body nobody has read: its host source, and the stream is locked and
+  // disturbed for good (the host reads it from now on). Otherwise undefined.
+  takeHostSource(streamObj) {
+    const stream = rsRecordOf(streamObj);
+    const source = stream.hostSource;
+    if (source === undefined || stream.disturbed || stream.state !== "readable" ||
+        isReadableStreamLocked(stream)) return undefined;
+    stream.hostSource = undefined;
+    acquireDefaultReader(stream);
+    stream.disturbed = true;
+    return source;
+  },
   // Binds both sides of a TransformStream that stands for a native one of workerd's
   // (CompressionStream, DecompressionStream) to the current request.
   bindToRequest(transformObj) {

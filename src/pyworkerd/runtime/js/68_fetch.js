@@ -140,7 +140,14 @@ function bodyStream(id, first, done, exchange, expectedLength) {
         hostCall("fetch.abort", id);
       }
     },
-  }, { expectedLength });
+  }, {
+    expectedLength,
+    // Passed on unread (`return fetch(url)`), the host sends it from fetch.read itself.
+    hostSource: {
+      op: "fetch.read", args: id, cancel: "fetch.abort", first: pending, done,
+      taken() { exchange.end(); },
+    },
+  });
   if (!done && dropped !== null) dropped.register(stream, id, exchange.token);
   return stream;
 }

@@ -20,13 +20,13 @@ const { JSONParse, JSONStringify, ArrayPrototypePush, MapPrototypeGet, MapProtot
 // Event codes, Python -> JS (engine/protocol.py mirrors these).
 const E_REQUEST = 1, E_BODY_CHUNK = 2, E_BODY_END = 3, E_BODY_ERROR = 4, E_TIMER = 5,
   E_CREDIT = 7, E_CANCEL = 8, E_FORGET = 9, E_HOST_RESULT = 10, E_WS_MESSAGE = 11,
-  E_WS_CLOSE = 12, E_INVOKE = 13;
+  E_WS_CLOSE = 12, E_INVOKE = 13, E_HOST_BODY_DONE = 14;
 // Message codes, JS -> Python.
 const M_HEAD = 1, M_CHUNK = 2, M_END = 3, M_STREAM_ERROR = 4, M_FAIL = 5, M_LOG = 6,
   M_TIMER_SET = 7, M_TIMER_CLEAR = 8, M_BODY_PULL = 9, M_DONE = 10, M_HOST_CALL = 11,
   M_WS_SEND = 12, M_WS_CLOSE = 13, M_RESULT = 14;
 // Body kinds in M_HEAD.
-const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3;
+const BODY_NONE = 0, BODY_STRING = 1, BODY_BYTES = 2, BODY_STREAM = 3, BODY_HOST = 4;
 // Request body modes in E_REQUEST.
 const REQ_INLINE = 1, REQ_STREAM = 2; // 0: no body
 
@@ -243,6 +243,18 @@ globalThis.__pyworkerdInstallBridge = function install(notify, syncNotify) {
       // A length the stream is known to deliver (from a string or buffer body, a
       // FixedLengthStream) becomes Content-Length; otherwise the body goes out chunked.
       const length = internals.streams.expectedLength(body);
+      const source = internals.streams.takeHostSource(body);
+      if (source !== undefined) {
+        // A binding's body passed on unread (an R2 object, a fetch() response, a cache
+        // hit): the host reads it from its source without JS; E_HOST_BODY_DONE ends it.
+        if (source.taken) source.taken();
+        const first = source.first === null || source.first.length === 0 ? null : blob(source.first);
+        head(BODY_HOST, [source.op, source.args, source.cancel, first, source.done ? 1 : 0,
+          source.file ?? null],
+          length === undefined ? null : length, null);
+        finishIfDone(rid, st);
+        return;
+      }
       head(BODY_STREAM, null, length === undefined ? null : length, null);
       st.reader = body.getReader();
       st.credit = INITIAL_CREDIT;
@@ -395,6 +407,11 @@ globalThis.__pyworkerdInstallBridge = function install(notify, syncNotify) {
       // [id, 0, text] or [id, 1, offset, length] (binary in staging)
       internals.ws.fromHost(ev[1], ev[2] === 0 ? ev[3]
         : TypedArrayPrototypeSlice(stagingBytes, ev[3], ev[3] + ev[4]).buffer);
+      return;
+    }
+    if (kind === E_HOST_BODY_DONE) {
+      const st = MapPrototypeGet(requests, ev[1]);
+      if (st !== undefined) { st.bodyDone = true; finishIfDone(ev[1], st); }
       return;
     }
     if (kind === E_WS_CLOSE) {
