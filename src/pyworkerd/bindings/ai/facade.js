@@ -22,7 +22,7 @@
     }
   }
 
-  function rejected(err) { return new PromiseCtor((resolve, reject) => reject(err)); }
+  const rejected = internals.webidl.rejectedPromise;
 
   function call(op, args) { return internals.host.call(op, args); }
 

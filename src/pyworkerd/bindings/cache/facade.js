@@ -25,15 +25,9 @@
   const kConstruct = ObjectCreate(null);
 
   function hostCall(op, args, bytes) { return internals.host.call(op, args, bytes); }
-  function resolved(value) { return new PromiseCtor((resolve) => resolve(value)); }
-  function rejected(error) { return new PromiseCtor((_, reject) => reject(error)); }
   // workerd's methods return promises: a synchronous throw becomes a rejection.
-  function evalNow(fn) {
-    try { return resolved(fn()); } catch (err) { return rejected(err); }
-  }
-  function typeError(method, iface, index, type) {
-    return new TypeErrorCtor(`Failed to execute '${method}' on '${iface}': parameter ${index} is not of type '${type}'.`);
-  }
+  const { resolvedPromise: resolved, rejectedPromise: rejected, evalNow,
+    parameterNotOfType: typeError } = internals.webidl;
   function notImplemented(method, iface) {
     return rejected(new ErrorCtor(`Failed to execute '${method}' on '${iface}': the method is not implemented.`));
   }

@@ -28,7 +28,7 @@
 
   const names = new WeakMapCtor(); // KvNamespace -> binding name
 
-  function rejected(err) { return new PromiseCtor((resolve, reject) => reject(err)); }
+  const rejected = internals.webidl.rejectedPromise;
 
   function call(op, args, bytes) { return internals.host.call(op, args, bytes); }
 

@@ -24,7 +24,7 @@
 
   const bindings = new WeakMapCtor(); // WorkerQueue -> { name, contentType }
 
-  function rejected(err) { return new PromiseCtor((resolve, reject) => reject(err)); }
+  const rejected = internals.webidl.rejectedPromise;
 
   function bindingOf(self) {
     const found = self !== null && typeof self === "object" ? WeakMapPrototypeGet(bindings, self) : undefined;

@@ -31,16 +31,9 @@ const kConstruct = ObjectCreate(null);
 function hostCall(op, args, bytes) { return internals.host.call(op, args, bytes); }
 function isHeaders(value) { return internals.http.isHeaders(value); }
 function isObject(value) { return value !== null && (typeof value === "object" || typeof value === "function"); }
-function resolved(value) { return new PromiseCtor((resolve) => resolve(value)); }
-function rejected(error) { return new PromiseCtor((_, reject) => reject(error)); }
 // workerd wraps each method in js.evalNow: a synchronous throw becomes a rejection.
-function evalNow(fn) {
-  try { return resolved(fn()); } catch (err) { return rejected(err); }
-}
-
-function typeError(method, iface, index, type) {
-  return new TypeErrorCtor(`Failed to execute '${method}' on '${iface}': parameter ${index} is not of type '${type}'.`);
-}
+const { resolvedPromise: resolved, rejectedPromise: rejected, evalNow,
+  parameterNotOfType: typeError } = internals.webidl;
 
 // kj::String parameters: coerced with String() (a lone surrogate becomes U+FFFD).
 function toKey(value) {

@@ -74,6 +74,7 @@ const {
   TypeError,
   Uint8Array,
   uncurryThis,
+  Promise: PromiseCtor,
 } = internals.primordials;
 
 // %TypedArray%.prototype[@@toStringTag] answers undefined for anything that is not a typed
@@ -666,8 +667,23 @@ function mixinPairIterable(name, Class, getEntries) {
   return iteratorPrototype;
 }
 
+// Promise-returning methods as workerd's jsg makes them: a synchronous throw becomes a
+// rejection (js.evalNow), and `parameter N is not of type 'T'` for a wrong argument.
+function resolvedPromise(value) { return new PromiseCtor((resolve) => resolve(value)); }
+function rejectedPromise(error) { return new PromiseCtor((_, reject) => reject(error)); }
+function evalNow(fn) {
+  try { return resolvedPromise(fn()); } catch (err) { return rejectedPromise(err); }
+}
+function parameterNotOfType(method, iface, index, typeName) {
+  return notOfType(methodPrefix(iface, method), `parameter ${index}`, typeName);
+}
+
 const webidl = {
   __proto__: null,
+  resolvedPromise,
+  rejectedPromise,
+  evalNow,
+  parameterNotOfType,
   brand,
   converters,
   type,
