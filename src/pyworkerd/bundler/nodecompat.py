@@ -19,15 +19,10 @@ implemented" error when called.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import re
-import shutil
 import subprocess
-import tempfile
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -35,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import BundlerError, Message
-from .npm import installed_node_modules
+from .npm import build_once, installed_node_modules
 
 __all__ = ["NodeCompat", "node_compat"]
 
@@ -186,8 +181,6 @@ BROTLI_ADAPTER = (
 )
 
 _NODE_DIR = "node"
-_DONE_MARK = ".pyworkerd-complete"
-_setup_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,13 +319,7 @@ def polyfill_root(esbuild: Path) -> Path:
         digest.update(rel.encode() + b"\0" + data + b"\0")
     digest.update(repr((sorted(STUBS.items()), sorted(POLYFILLS.items()))).encode())
     root = modules.parent / f"pyworkerd-{digest.hexdigest()[:16]}"
-    if (root / _DONE_MARK).is_file():
-        return root
-    with _setup_lock, open(modules.parent / ".shims.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / _DONE_MARK).is_file():
-            _set_up(root, files, esbuild)
-    return root
+    return build_once(root, lambda work: _set_up(work, files, esbuild))
 
 
 def _prebundle(esbuild: Path, work: Path, entry: str, out: str, fmt: str, *extra: str) -> None:
@@ -347,25 +334,18 @@ def _prebundle(esbuild: Path, work: Path, entry: str, out: str, fmt: str, *extra
         raise BundlerError(f"could not prepare the {entry} polyfill: {proc.stderr.strip()}")
 
 
-def _set_up(root: Path, files: list[tuple[str, bytes]], esbuild: Path) -> None:
-    work = Path(tempfile.mkdtemp(dir=root.parent, prefix=".shims-"))
-    try:
-        for rel, data in files:
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            (work / rel).write_bytes(data)
-        (work / "stubs").mkdir()
-        for name, (functions, values) in STUBS.items():
-            source = _stub_source(name, functions, values)
-            (work / "stubs" / _file_name(name)).write_text(source, "utf-8")
-        (work / "builtins").mkdir()
-        for name in [*POLYFILLS, *STUBS]:
-            (work / "builtins" / _file_name(name)).write_text(_builtin_source(name), "utf-8")
-        _prebundle(esbuild, work, "buffer-entry.js", "buffer/index.js", "esm")
-        _prebundle(esbuild, work, "brotli/entry.js", "brotli/index.js", "cjs", *BROTLI_ADAPTER)
-        (work / _DONE_MARK).write_text("ok\n")
-        if root.exists():
-            shutil.rmtree(root)
-        os.replace(work, root)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+def _set_up(work: Path, files: list[tuple[str, bytes]], esbuild: Path) -> None:
+    """Fill the shim folder: the shim files, generated stub and builtin modules, and the
+    polyfills bundled once ahead (buffer as ESM, brotli's adapter)."""
+    for rel, data in files:
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        (work / rel).write_bytes(data)
+    (work / "stubs").mkdir()
+    for name, (functions, values) in STUBS.items():
+        source = _stub_source(name, functions, values)
+        (work / "stubs" / _file_name(name)).write_text(source, "utf-8")
+    (work / "builtins").mkdir()
+    for name in [*POLYFILLS, *STUBS]:
+        (work / "builtins" / _file_name(name)).write_text(_builtin_source(name), "utf-8")
+    _prebundle(esbuild, work, "buffer-entry.js", "buffer/index.js", "esm")
+    _prebundle(esbuild, work, "brotli/entry.js", "brotli/index.js", "cjs", *BROTLI_ADAPTER)

@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BundlerError
 from .esbuild import cache_dir
 
-__all__ = ["NpmInstallError", "installed_node_modules"]
+__all__ = ["NpmInstallError", "build_once", "installed_node_modules"]
 
 LOCK_FILES = ("package.json", "package-lock.json")
 _DONE_MARK = ".pyworkerd-complete"
@@ -45,45 +46,52 @@ def _lock_hash(folder: Path) -> str:
 def installed_node_modules(folder: Path, *, cache: Path | None = None) -> Path:
     """The ``node_modules`` folder for the lockfile in ``folder``, installing it once."""
     target = (cache or cache_dir()) / "npm" / _lock_hash(folder)
-    modules = target / "node_modules"
+    return build_once(target, lambda work: _install(folder, work)) / "node_modules"
+
+
+def build_once(target: Path, fill: Callable[[Path], None]) -> Path:
+    """``target``, made once per machine by ``fill(work folder)``: concurrent callers (threads
+    and processes) wait for the first, and a half-made folder is never seen (it is filled
+    aside, marked complete, then renamed into place)."""
     if (target / _DONE_MARK).is_file():
-        return modules
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _thread_lock, open(target.parent / ".lock", "w") as lock:
+    with _thread_lock, open(target.parent / f".{target.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (target / _DONE_MARK).is_file():
-            _install(folder, target)
-    return modules
+        if (target / _DONE_MARK).is_file():
+            return target
+        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
+        try:
+            fill(work)
+            (work / _DONE_MARK).write_text("ok\n")
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(work, target)
+        finally:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
+    return target
 
 
-def _install(folder: Path, target: Path) -> None:
+def _install(folder: Path, work: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise NpmInstallError(
             "npm is not found; install Node.js and npm (they fetch the runtime's pinned packages)"
         )
-    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=".install-"))
+    for name in LOCK_FILES:
+        shutil.copyfile(folder / name, work / name)
     try:
-        for name in LOCK_FILES:
-            shutil.copyfile(folder / name, work / name)
-        try:
-            proc = subprocess.run(
-                [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=work,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise NpmInstallError(f"npm ci in {folder} failed ({exc})") from None
-        if proc.returncode != 0:
-            detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise NpmInstallError(f"npm ci for {folder} failed (exit {proc.returncode}: {detail})")
-        (work / _DONE_MARK).write_text("ok\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(work, target)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        proc = subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise NpmInstallError(f"npm ci in {folder} failed ({exc})") from None
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise NpmInstallError(f"npm ci for {folder} failed (exit {proc.returncode}: {detail})")
