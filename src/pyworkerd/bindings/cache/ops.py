@@ -20,7 +20,6 @@ the worker and request that opened it and is dropped when that request ends.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -35,12 +34,12 @@ from pyworkerd.bindings.cache.gateway import (
     store_decision,
 )
 from pyworkerd.bindings.cache.store import BlobSink, CacheStore, Entry
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_request_finished
+from pyworkerd.bindings.handles import HandleTable
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 
 __all__ = ["PIECE", "make_ops", "open_bodies"]
 
 PIECE = 256 * 1024  # the bridge's limit on the bytes of one host result
-IDLE_TIMEOUT_S = 120.0  # a body or upload nobody touched for this long is dropped
 
 T = TypeVar("T")
 
@@ -108,16 +107,6 @@ class _Open:
             self.item.sink.abort()
 
 
-_OPEN: dict[int, _Open] = {}
-_IDS = itertools.count(1)
-_sweeper: asyncio.TimerHandle | None = None
-
-
-def open_bodies() -> int:
-    """How many bodies and uploads are open (for tests)."""
-    return len(_OPEN)
-
-
 def _close_later(op: _Open) -> None:
     if isinstance(op.item, _Upload):
         asyncio.get_running_loop().run_in_executor(None, op.close)
@@ -125,49 +114,23 @@ def _close_later(op: _Open) -> None:
         op.close()
 
 
-def _sweep() -> None:
-    global _sweeper
-    _sweeper = None
-    deadline = time.monotonic() - IDLE_TIMEOUT_S
-    for oid, op in list(_OPEN.items()):
-        if not op.busy and op.last_used <= deadline:
-            del _OPEN[oid]
-            _close_later(op)
-    if _OPEN:
-        _sweeper = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S / 4, _sweep)
+_OPEN: HandleTable[_Open] = HandleTable("The cache body is no longer available.", _close_later)
 
 
-def _release_request(worker: str, request_id: int) -> None:
-    if request_id == 0:
-        return
-    for oid, op in list(_OPEN.items()):
-        if op.worker == worker and op.request_id == request_id:
-            del _OPEN[oid]
-            if op.busy:
-                op.dropped = True
-            else:
-                _close_later(op)
-
-
-on_request_finished(_release_request)
+def open_bodies() -> int:
+    """How many bodies and uploads are open (for tests)."""
+    return len(_OPEN)
 
 
 def _add(call: HostCall, item: _Body | _Upload) -> int:
-    global _sweeper
-    oid = next(_IDS)
-    _OPEN[oid] = _Open(call.worker, call.request_id, item)
-    if _sweeper is None:
-        _sweeper = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S / 4, _sweep)
-    return oid
+    return _OPEN.add(_Open(call.worker, call.request_id, item))
 
 
 def _take(call: HostCall) -> tuple[int, _Open]:
-    oid = call.args.get("id") if isinstance(call.args, dict) else None
-    op = _OPEN.get(oid) if isinstance(oid, int) else None
-    if op is None or op.worker != call.worker or op.busy:
+    oid, op = _OPEN.take(call)
+    if op.busy:
         raise HostError("Error", "The cache body is no longer available.")
-    op.last_used = time.monotonic()
-    return oid, op  # type: ignore[return-value]
+    return oid, op
 
 
 async def _using(oid: int, op: _Open, fn: Callable[[], T]) -> T:
@@ -176,7 +139,7 @@ async def _using(oid: int, op: _Open, fn: Callable[[], T]) -> T:
     try:
         return await asyncio.to_thread(fn)
     except BaseException:
-        _OPEN.pop(oid, None)
+        _OPEN.pop(oid)
         await asyncio.to_thread(op.close)
         raise
     finally:
@@ -233,20 +196,14 @@ def make_ops(store: CacheStore) -> dict[str, HostOp]:
         piece = await _using(oid, op, lambda: body.next(PIECE))
         last = not body.segments
         if last or op.dropped:
-            _OPEN.pop(oid, None)
+            _OPEN.pop(oid)
             op.close()
         return last, piece
 
     async def cancel(call: HostCall) -> HostResult:
-        args = call.args if isinstance(call.args, dict) else {}
-        oid = args.get("id")
-        op = _OPEN.get(oid) if isinstance(oid, int) else None
-        if op is not None and op.worker == call.worker:
-            del _OPEN[oid]  # type: ignore[arg-type]
-            if op.busy:
-                op.dropped = True
-            else:
-                await asyncio.to_thread(op.close)
+        op = _OPEN.cancel(call)
+        if op is not None:
+            await asyncio.to_thread(op.close)
         return None, None
 
     def commit(up: _Upload, size: int, body: bytes | None, blob: str | None) -> None:
@@ -282,7 +239,7 @@ def make_ops(store: CacheStore) -> dict[str, HostOp]:
             return {"stored": True}, None
         up.sink = await asyncio.to_thread(store.sink)
         oid = _add(call, up)
-        await put_piece(oid, _OPEN[oid], first, False)
+        await put_piece(oid, _OPEN.get(oid), first, False)
         return {"id": oid}, None
 
     async def put_piece(oid: int, op: _Open, piece: bytes, final: bool) -> bool:
@@ -301,7 +258,7 @@ def make_ops(store: CacheStore) -> dict[str, HostOp]:
 
         done = await _using(oid, op, step)
         if done or op.dropped:
-            _OPEN.pop(oid, None)
+            _OPEN.pop(oid)
             if not done:
                 await asyncio.to_thread(op.close)
         return done

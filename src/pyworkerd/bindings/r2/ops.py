@@ -22,21 +22,20 @@ and out without being held whole in memory; file and SQLite work runs in threads
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pyworkerd.bindings.handles import HandleTable
 from pyworkerd.bindings.r2.gateway import GetResult, R2Error, R2Gateway, Upload
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_request_finished
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 from pyworkerd.storage.objects import BlobReader
 
-__all__ = ["IDLE_TIMEOUT_S", "PIECE", "make_ops", "open_streams", "read_ahead_bytes"]
+__all__ = ["PIECE", "make_ops", "open_streams", "read_ahead_bytes"]
 
 PIECE = 256 * 1024  # the bridge's limit on the bytes of one host result
-IDLE_TIMEOUT_S = 120.0  # a body or upload nobody touched for this long is dropped
 # One trip to a thread reads up to this many pieces of a body; the rest wait in memory
 # for the next r2.read, which then needs no thread (an object of up to 1 MiB: one trip).
 # Read-ahead stops while all bodies together hold READ_AHEAD_BUDGET bytes.
@@ -71,7 +70,6 @@ class _Stream:
             self.upload = None
 
 
-_STREAMS: dict[int, _Stream] = {}
 _buffered = 0  # bytes held by every stream's `ahead` (counted on the event loop only)
 
 
@@ -102,8 +100,9 @@ def _unbuffer(piece: bytes) -> None:
     _buffered -= len(piece)
 
 
-_IDS = itertools.count(1)
-_sweeper: asyncio.TimerHandle | None = None
+_STREAMS: HandleTable[_Stream] = HandleTable(
+    "The R2 body or upload is no longer available.", lambda st: st.close()
+)
 
 
 def open_streams() -> int:
@@ -114,53 +113,6 @@ def open_streams() -> int:
 def read_ahead_bytes() -> int:
     """How many bytes of bodies wait in memory for their reader (for tests)."""
     return _buffered
-
-
-def _sweep() -> None:
-    global _sweeper
-    _sweeper = None
-    deadline = time.monotonic() - IDLE_TIMEOUT_S
-    for sid, st in list(_STREAMS.items()):
-        if not st.busy and st.last_used <= deadline:
-            _STREAMS.pop(sid, None)
-            st.close()
-    if _STREAMS:
-        _schedule_sweep()
-
-
-def _schedule_sweep() -> None:
-    global _sweeper
-    if _sweeper is None:
-        _sweeper = asyncio.get_running_loop().call_later(IDLE_TIMEOUT_S / 4, _sweep)
-
-
-def _release_request(worker: str, request_id: int) -> None:
-    if request_id == 0:
-        return
-    for sid, st in list(_STREAMS.items()):
-        if st.worker == worker and st.request_id == request_id and not st.busy:
-            _STREAMS.pop(sid, None)
-            st.close()
-
-
-on_request_finished(_release_request)
-
-
-def _add(st: _Stream) -> int:
-    sid = next(_IDS)
-    _STREAMS[sid] = st
-    _schedule_sweep()
-    return sid
-
-
-def _take(call: HostCall) -> tuple[int, _Stream]:
-    args = call.args if isinstance(call.args, dict) else {}
-    sid = args.get("id")
-    st = _STREAMS.get(sid) if isinstance(sid, int) else None
-    if st is None or st.worker != call.worker:
-        raise HostError("Error", "The R2 body or upload is no longer available.")
-    st.last_used = time.monotonic()
-    return sid, st  # type: ignore[return-value]
 
 
 async def _off_loop(action: str, fn: Callable[[], T]) -> T:
@@ -216,13 +168,13 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
             return {"object": result.meta, "body": True, "done": True, "id": None}, first
         st = _Stream(call.worker, call.request_id, reader=reader)
         _keep_ahead(st, pieces[1:])
-        sid = _add(st)
+        sid = _STREAMS.add(st)
         # The object as one file: a body passed on unread is sent from it by the front end.
         file = reader.whole_file()
         return {"object": result.meta, "body": True, "done": False, "id": sid, "file": file}, first
 
     async def read(call: HostCall) -> HostResult:
-        sid, st = _take(call)
+        sid, st = _STREAMS.take(call)
         if st.reader is None or st.busy:
             raise HostError("Error", "The R2 body is no longer available.")
         reader = st.reader
@@ -235,7 +187,7 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
                 count = _ahead_count()
                 pieces = await _off_loop("get", lambda: _read_pieces(reader, count))
             except BaseException:
-                _STREAMS.pop(sid, None)
+                _STREAMS.pop(sid)
                 st.close()
                 raise
             finally:
@@ -243,25 +195,19 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
             chunk = pieces[0]
             _keep_ahead(st, pieces[1:])
             if st.dropped:
-                _STREAMS.pop(sid, None)
+                _STREAMS.pop(sid)
                 st.close()
                 return True, None
         if not chunk or (reader.done and not st.ahead):  # the last piece says so
-            _STREAMS.pop(sid, None)
+            _STREAMS.pop(sid)
             st.close()
             return True, chunk or None
         return None, chunk
 
     async def cancel(call: HostCall) -> HostResult:
-        args = call.args if isinstance(call.args, dict) else {}
-        sid = args.get("id")
-        st = _STREAMS.get(sid) if isinstance(sid, int) else None
-        if st is not None and st.worker == call.worker:
-            _STREAMS.pop(sid, None)  # type: ignore[arg-type]
-            if st.busy:
-                st.dropped = True  # the op using it closes it when done
-            else:
-                st.close()
+        st = _STREAMS.cancel(call)
+        if st is not None:
+            st.close()
         return None, None
 
     async def _continue(
@@ -316,11 +262,11 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
         except BaseException:
             upload.discard()
             raise
-        sid = _add(_Stream(call.worker, call.request_id, upload=upload, gateway=gw))
+        sid = _STREAMS.add(_Stream(call.worker, call.request_id, upload=upload, gateway=gw))
         return {"id": sid}, None
 
     async def put_next(call: HostCall) -> HostResult:
-        sid, st = _take(call)
+        sid, st = _STREAMS.take(call)
         upload, gw = st.upload, st.gateway
         if upload is None or gw is None or st.busy:
             raise HostError("Error", "The R2 upload is no longer available.")
@@ -329,28 +275,22 @@ def make_ops(gateways: dict[str, R2Gateway]) -> dict[str, HostOp]:
         try:
             result = await _continue(upload, gw, call.payload, final, call)
         except BaseException:
-            _STREAMS.pop(sid, None)
+            _STREAMS.pop(sid)
             st.upload = None
             raise
         finally:
             st.busy = False
         if final:
-            _STREAMS.pop(sid, None)
+            _STREAMS.pop(sid)
             st.upload = None
         elif st.dropped:
-            _STREAMS.pop(sid, None)
+            _STREAMS.pop(sid)
             await asyncio.to_thread(st.close)
         return result
 
     async def put_abort(call: HostCall) -> HostResult:
-        args = call.args if isinstance(call.args, dict) else {}
-        sid = args.get("id")
-        st = _STREAMS.get(sid) if isinstance(sid, int) else None
-        if st is not None and st.worker == call.worker:
-            if st.busy:
-                st.dropped = True  # r2.putNext discards it when done
-                return None, None
-            _STREAMS.pop(sid, None)  # type: ignore[arg-type]
+        st = _STREAMS.cancel(call)  # one r2.putNext is using discards it when done
+        if st is not None:
             await asyncio.to_thread(st.close)
         return None, None
 
