@@ -11,10 +11,14 @@
     ArrayPrototypePush, ArrayPrototypeShift, Error: ErrorCtor, Map: MapCtor, MapPrototypeGet,
     MapPrototypeSet, MapPrototypeDelete, ObjectCreate, ObjectDefineProperty, Promise: PromiseCtor,
     PromisePrototypeThen, Proxy: ProxyCtor, RegExpPrototypeTest, String: StringCtor,
-    StringPrototypeCharCodeAt, StringPrototypeSlice, TypeError: TypeErrorCtor, Uint8Array: U8,
-    WeakMap: WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, MathImul, Set: SetCtor,
-    Date: DateCtor, ReflectApply,
+    StringPrototypeSlice, TypeError: TypeErrorCtor, Uint8Array: U8, Int32Array: Int32ArrayCtor,
+    WeakMap: WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, MathFloor, Set: SetCtor,
+    Date: DateCtor, ReflectApply, NumberPrototypeToString, StringPrototypePadStart,
+    TypedArrayPrototypeSet, ArrayPrototypeIncludes, SetPrototypeAdd, SetPrototypeDelete,
   } = internals.primordials;
+
+  // Hex digits of a 32-bit word (width 8) or a byte (width 2).
+  const hexOf = (value, width) => StringPrototypePadStart(NumberPrototypeToString(value, 16), width, "0");
 
   // -- SHA-256 (ids from names must be derived synchronously) --------------------------
   const K = [
@@ -31,12 +35,12 @@
     const h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
     const length = bytes.length;
     const padded = new U8(((length + 9 + 63) >> 6) << 6);
-    padded.set(bytes);
+    TypedArrayPrototypeSet(padded, bytes, 0);
     padded[length] = 0x80;
     const bits = length * 8;
     for (let i = 0; i < 4; i++) padded[padded.length - 1 - i] = (bits >>> (8 * i)) & 0xff;
-    padded[padded.length - 5] = Math.floor(bits / 0x100000000) & 0xff;
-    const w = new Int32Array(64);
+    padded[padded.length - 5] = MathFloor(bits / 0x100000000) & 0xff;
+    const w = new Int32ArrayCtor(64);
     for (let off = 0; off < padded.length; off += 64) {
       for (let i = 0; i < 16; i++) {
         const j = off + i * 4;
@@ -60,11 +64,10 @@
       h[4] = (h[4] + e) | 0; h[5] = (h[5] + f) | 0; h[6] = (h[6] + g) | 0; h[7] = (h[7] + hh) | 0;
     }
     let hex = "";
-    for (let i = 0; i < 8; i++) hex += ((h[i] >>> 0).toString(16)).padStart(8, "0");
+    for (let i = 0; i < 8; i++) hex += hexOf(h[i] >>> 0, 8);
     return hex;
   }
   const hash = (text) => sha256(internals.utf8Encode(text));
-  void MathImul; void StringPrototypeCharCodeAt;
 
   // -- ids -------------------------------------------------------------------------------
   // 64 hex digits: 32 that name the object (a hash of its name, or random), then 32 that
@@ -111,7 +114,7 @@
       const { descriptor } = nsOf(this);
       const bytes = internals.randomBytes(16);
       let head = "";
-      for (let i = 0; i < 16; i++) head += bytes[i].toString(16).padStart(2, "0");
+      for (let i = 0; i < 16; i++) head += hexOf(bytes[i], 2);
       return idFor(idKey(descriptor), head, undefined);
     }
     idFromString(text) {
@@ -225,7 +228,7 @@
       const out = [];
       if (sockets === undefined) return out;
       for (const ws of sockets) {
-        if (tag === undefined || WeakMapPrototypeGet(socketTags, ws).includes(StringCtor(tag))) ArrayPrototypePush(out, ws);
+        if (tag === undefined || ArrayPrototypeIncludes(WeakMapPrototypeGet(socketTags, ws), StringCtor(tag))) ArrayPrototypePush(out, ws);
       }
       return out;
     }
@@ -292,7 +295,7 @@
     WeakMapPrototypeSet(socketTags, ws, tags);
     let sockets = MapPrototypeGet(hibernated, key);
     if (sockets === undefined) MapPrototypeSet(hibernated, key, sockets = new SetCtor());
-    sockets.add(ws);
+    SetPrototypeAdd(sockets, ws);
     const dispatch = (method, args) => {
       let target;
       try { target = actorFor(descriptor); } catch (err) { internals.reportError(err); return; }
@@ -311,11 +314,11 @@
       dispatch("webSocketMessage", [ws, event.data]);
     });
     ws.addEventListener("close", (event) => {
-      sockets.delete(ws);
+      SetPrototypeDelete(sockets, ws);
       dispatch("webSocketClose", [ws, event.code, event.reason, event.wasClean]);
     });
     ws.addEventListener("error", (event) => {
-      sockets.delete(ws);
+      SetPrototypeDelete(sockets, ws);
       dispatch("webSocketError", [ws, event.error]);
     });
   }
@@ -399,7 +402,7 @@
       if (typeof fetch !== "function") {
         throw new TypeErrorCtor("Handler does not export a fetch() function.");
       }
-      return fetch.call(actor.instance, request);
+      return ReflectApply(fetch, actor.instance, [request]);
     });
   };
 
@@ -417,7 +420,7 @@
       const alarm = actor.instance.alarm;
       if (typeof alarm !== "function") return { noHandler: true };
       const info = { retryCount: args.retryCount, isRetry: args.retryCount > 0 };
-      return PromisePrototypeThen(PromiseCtor.resolve(alarm.call(actor.instance, info)), () => null);
+      return PromisePrototypeThen(PromiseCtor.resolve(ReflectApply(alarm, actor.instance, [info])), () => null);
     });
   };
   // E_INVOKE kind "actorEvict": drop idle objects (their storage stays).
@@ -426,7 +429,6 @@
     if (actor !== undefined && actor.blocked === 0) MapPrototypeDelete(actors, args.key);
     return null;
   };
-  internals.actorCount = () => actors.size;
 
   ObjectDefineProperty(internals.modules["cloudflare:workers"], "DurableObjectState", { value: DurableObjectState });
 })();

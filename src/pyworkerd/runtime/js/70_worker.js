@@ -196,7 +196,6 @@ function exportedHandler(entrypoint, method, ctx) {
 }
 internals.exportedHandler = exportedHandler;
 internals.isEntrypointClass = (value) => isClass(value, WorkerEntrypoint);
-internals.isDurableObjectClass = (value) => isClass(value, DurableObject);
 internals.workerExports = () => workerState.exports;
 internals.workerEnv = () => workerState.env;
 
