@@ -65,8 +65,8 @@ class ServeOptions:
     on_ready: Callable[[str], None] | None = None
     # wrangler's --test-scheduled: a /__scheduled route runs the scheduled handler.
     test_scheduled: bool = False
-    # Run what happens on a schedule (cron triggers, queue consumers): in one process only
-    # of `serve --workers N`.
+    # Run what happens on a schedule (cron triggers, Durable Object alarms, queue
+    # consumers): in one process only of `serve --workers N`.
     background: bool = True
 
 
