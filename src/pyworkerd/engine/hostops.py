@@ -193,13 +193,17 @@ _SHUTDOWN: list[Callable[[], Awaitable[None]]] = []
 
 
 def on_request_finished(hook: Callable[[str, int], None]) -> None:
-    """Call `hook(worker, request_id)` once each request is over (release its resources)."""
-    _FINISHED.append(hook)
+    """Call `hook(worker, request_id)` once each request is over (release its resources).
+
+    Registering the same hook again is a no-op, so a binding registers from `build`."""
+    if hook not in _FINISHED:
+        _FINISHED.append(hook)
 
 
 def on_shutdown(hook: Callable[[], Awaitable[None]]) -> None:
-    """Await `hook()` when the server stops (close connection pools and the like)."""
-    _SHUTDOWN.append(hook)
+    """Await `hook()` when the server stops (close connection pools and the like); once per hook."""
+    if hook not in _SHUTDOWN:
+        _SHUTDOWN.append(hook)
 
 
 def request_finished(worker: str, request_id: int) -> None:

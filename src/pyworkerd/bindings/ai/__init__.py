@@ -63,7 +63,6 @@ class _Stream:
 
 _STREAMS: dict[int, _Stream] = {}
 _TOKENS = itertools.count(1)
-_HOOKED = False
 
 
 async def run(model_id: Any, inputs: Any) -> tuple[str, Any]:
@@ -104,14 +103,6 @@ async def _shutdown() -> None:
     await generation.close_session()
 
 
-def _hook() -> None:
-    global _HOOKED
-    if not _HOOKED:
-        _HOOKED = True
-        on_request_finished(_release)
-        on_shutdown(_shutdown)
-
-
 def _stream_of(call: HostCall, token: Any) -> _Stream:
     stream = _STREAMS.get(int(token))
     if stream is None or stream.worker != call.worker:
@@ -125,7 +116,8 @@ def build(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
     if config.ai is None:
         return {}, {}
-    _hook()
+    on_request_finished(_release)
+    on_shutdown(_shutdown)
     binding = config.ai.binding
 
     def check(call: HostCall) -> list[Any]:

@@ -26,7 +26,6 @@ TYPE = "d1"
 
 _OPEN: dict[SqlDatabase, D1Database] = {}
 _OPEN_LOCK = threading.Lock()
-_HOOKED = False
 
 
 def database_id(db: D1Config) -> str:
@@ -36,15 +35,12 @@ def database_id(db: D1Config) -> str:
 
 def database_for(db: D1Config, state: StateDir) -> D1Database:
     """The process's one `D1Database` for this database (kept across reloads)."""
-    global _HOOKED
     sql = backend_for(state).sql("d1", database_id(db))
     with _OPEN_LOCK:
         found = _OPEN.get(sql)
         if found is None:
             found = _OPEN[sql] = D1Database(sql, database_id(db))
-        if not _HOOKED:
-            _HOOKED = True
-            on_shutdown(_close_all)
+        on_shutdown(_close_all)
     return found
 
 

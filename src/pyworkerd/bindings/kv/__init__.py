@@ -47,7 +47,6 @@ DESCRIPTOR_TYPE = "kv_namespace"
 # same file; they close when the server stops.
 _GATEWAYS: dict[KeyValueStore, KvGateway] = {}
 _LOCK = threading.Lock()
-_HOOKED = False
 
 
 def namespace_id(binding: str, id_: str | None) -> str:
@@ -81,14 +80,6 @@ def _release(worker: str, request_id: int) -> None:
         gateway.release(worker, request_id)
 
 
-def _hook() -> None:
-    global _HOOKED
-    if not _HOOKED:
-        _HOOKED = True
-        on_request_finished(_release)
-        on_shutdown(_close_all)
-
-
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -102,7 +93,8 @@ def build(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
     if not config.kv_namespaces:
         return {}, {}
-    _hook()
+    on_request_finished(_release)
+    on_shutdown(_close_all)
     gateways: dict[str, KvGateway] = {}
     descriptors: dict[str, dict[str, Any]] = {}
     for ns in config.kv_namespaces:

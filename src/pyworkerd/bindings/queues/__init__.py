@@ -34,8 +34,6 @@ __all__ = ["QueueGateway", "QueueSendError", "build", "default_content_type"]
 DESCRIPTOR_TYPE = "queue"
 JSON_BY_DEFAULT_SINCE = "2024-03-18"  # workerd's queues_json_messages
 
-_HOOKED = False
-
 
 def default_content_type(config: WorkerConfig) -> str:
     """workerd's `queues_json_messages`: JSON by default since 2024-03-18, before it v8."""
@@ -56,10 +54,7 @@ def build(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
     if not config.queues.producers:
         return {}, {}
-    global _HOOKED
-    if not _HOOKED:
-        _HOOKED = True
-        on_shutdown(close_stores)
+    on_shutdown(close_stores)
     expose_codes = "queue_expose_error_codes" in config.compatibility_flags
     content_type = default_content_type(config)
     gateways: dict[str, QueueGateway] = {}
