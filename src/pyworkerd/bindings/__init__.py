@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from pyworkerd.config import WorkerConfig
-from pyworkerd.engine.hostops import HostOp, SyncOp
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, SyncOp
 from pyworkerd.storage import StateDir
 
-__all__ = ["Bindings", "build_bindings", "facade_files"]
+__all__ = ["Bindings", "build_bindings", "facade_files", "named_binding"]
 
 Builder = Callable[[WorkerConfig, StateDir], tuple[dict[str, dict[str, Any]], dict[str, HostOp]]]
 SyncBuilder = Callable[[WorkerConfig, StateDir], dict[str, SyncOp]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -70,3 +71,13 @@ def facade_files() -> list[tuple[str, str]]:
             if entry.name.endswith(".js") and entry.is_file():
                 out.append((f"bindings/{kind}/{entry.name}", entry.read_text("utf-8")))
     return out
+
+
+def named_binding(table: Mapping[str, T], call: HostCall) -> tuple[T, list[Any]]:
+    """What `table` holds for the binding named by the call's first arg, and the args;
+    a call naming none is workerd's "Illegal invocation" (a method taken off its binding)."""
+    args = call.args
+    found = table.get(args[0]) if isinstance(args, list) and args else None
+    if found is None:
+        raise HostError("TypeError", "Illegal invocation")
+    return found, args

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pyworkerd.bindings import named_binding
 from pyworkerd.bindings.kv.gateway import KeyNameError, KVError, KvGateway
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine.hostops import (
@@ -105,10 +106,7 @@ def build(
         fn: Callable[[KvGateway, HostCall, list[Any]], Awaitable[HostResult]],
     ) -> HostOp:
         async def run(call: HostCall) -> HostResult:
-            args = call.args
-            gateway = gateways.get(args[0]) if isinstance(args, list) and args else None
-            if gateway is None:
-                raise HostError("TypeError", "Illegal invocation")
+            gateway, args = named_binding(gateways, call)
             try:
                 return await fn(gateway, call, args)
             except KeyNameError as exc:

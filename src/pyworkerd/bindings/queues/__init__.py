@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pyworkerd.bindings import named_binding
 from pyworkerd.bindings.queues.gateway import Outgoing, QueueGateway, QueueSendError
 from pyworkerd.bindings.queues.store import close_stores, store_for
 from pyworkerd.config import WorkerConfig
@@ -68,10 +69,7 @@ def build(
         method: str, fn: Callable[[QueueGateway, HostCall, list[Any]], Awaitable[Any]]
     ) -> HostOp:
         async def run(call: HostCall) -> HostResult:
-            args = call.args
-            gateway = gateways.get(args[0]) if isinstance(args, list) and args else None
-            if gateway is None:
-                raise HostError("TypeError", "Illegal invocation")
+            gateway, args = named_binding(gateways, call)
             try:
                 return await fn(gateway, call, args), None
             except QueueSendError as exc:
