@@ -203,6 +203,15 @@
     if (internals.logSink) internals.logSink("warn", text);
   }
 
+  // workerd's warning when a call is ignored because an earlier one already settled the
+  // message (`id` given) or the batch.
+  function ignored(call, earlier, id) {
+    const on = id === undefined ? "" : ` on message ${id}`;
+    const subject = id === undefined ? "" : " on a message";
+    warn(`Received a call to ${call}()${on} after ${earlier}() was already called. ` +
+      `Calling ${call}()${subject} after calling ${earlier}() has no effect.`);
+  }
+
   function readonly(target, key, value) {
     ObjectDefineProperty(target, key, { value, writable: false, enumerable: true, configurable: true });
   }
@@ -222,21 +231,24 @@
   const messageResults = new WeakMapCtor(); // QueueMessage -> result
   const batchResults = new WeakMapCtor(); // QueueController -> result
 
+  function resultOf(results, self) {
+    const result = WeakMapPrototypeGet(results, self);
+    if (result === undefined) throw new TypeErrorCtor("Illegal invocation");
+    return result;
+  }
+
   class QueueMessage {
     constructor() { throw new TypeErrorCtor("Illegal constructor"); }
 
     retry(opts) {
-      const result = WeakMapPrototypeGet(messageResults, this);
-      if (result === undefined) throw new TypeErrorCtor("Illegal invocation");
+      const result = resultOf(messageResults, this);
       const id = this.id;
       if (result.ackAll) {
-        warn(`Received a call to retry() on message ${id} after ackAll() was already called. ` +
-          "Calling retry() on a message after calling ackAll() has no effect.");
+        ignored("retry", "ackAll", id);
         return;
       }
       if (SetPrototypeHas(result.acks, id)) {
-        warn(`Received a call to retry() on message ${id} after ack() was already called. ` +
-          "Calling retry() on a message after calling ack() has no effect.");
+        ignored("retry", "ack", id);
         return;
       }
       const delay = retryDelayOf(opts);
@@ -244,18 +256,15 @@
     }
 
     ack() {
-      const result = WeakMapPrototypeGet(messageResults, this);
-      if (result === undefined) throw new TypeErrorCtor("Illegal invocation");
+      const result = resultOf(messageResults, this);
       const id = this.id;
       if (result.ackAll) return;
       if (result.retryAll) {
-        warn(`Received a call to ack() on message ${id} after retryAll() was already called. ` +
-          "Calling ack() on a message after calling retryAll() has no effect.");
+        ignored("ack", "retryAll", id);
         return;
       }
       if (MapPrototypeHas(result.retries, id)) {
-        warn(`Received a call to ack() on message ${id} after retry() was already called. ` +
-          "Calling ack() on a message after calling retry() has no effect.");
+        ignored("ack", "retry", id);
         return;
       }
       SetPrototypeAdd(result.acks, id);
@@ -266,11 +275,9 @@
     constructor() { throw new TypeErrorCtor("Illegal constructor"); }
 
     retryAll(opts) {
-      const result = WeakMapPrototypeGet(batchResults, this);
-      if (result === undefined) throw new TypeErrorCtor("Illegal invocation");
+      const result = resultOf(batchResults, this);
       if (result.ackAll) {
-        warn("Received a call to retryAll() after ackAll() was already called. " +
-          "Calling retryAll() after calling ackAll() has no effect.");
+        ignored("retryAll", "ackAll");
         return;
       }
       result.retryAll = true;
@@ -279,11 +286,9 @@
     }
 
     ackAll() {
-      const result = WeakMapPrototypeGet(batchResults, this);
-      if (result === undefined) throw new TypeErrorCtor("Illegal invocation");
+      const result = resultOf(batchResults, this);
       if (result.retryAll) {
-        warn("Received a call to ackAll() after retryAll() was already called. " +
-          "Calling ackAll() after calling retryAll() has no effect.");
+        ignored("ackAll", "retryAll");
         return;
       }
       result.ackAll = true;
