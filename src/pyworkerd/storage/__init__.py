@@ -29,7 +29,7 @@ from pyworkerd.storage.kv import (
     ListedKey,
 )
 from pyworkerd.storage.objects import ObjectStore
-from pyworkerd.storage.sql import SqlDatabase
+from pyworkerd.storage.sql import ConnectionThread, SqlDatabase
 from pyworkerd.storage.state import (
     StateDir,
     fsync_dir,
@@ -44,6 +44,7 @@ __all__ = [
     "BlobMissing",
     "BlobStore",
     "BlobWriter",
+    "ConnectionThread",
     "FileBackend",
     "GroupCommit",
     "KeyValueStore",

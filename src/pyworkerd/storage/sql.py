@@ -11,15 +11,22 @@ Postgres-speaking backend would provide connections with the same DB-API surface
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pyworkerd.storage.state import open_sqlite
 
-__all__ = ["MemorySqlDatabase", "SqlDatabase", "SqliteFileDatabase"]
+__all__ = ["ConnectionThread", "MemorySqlDatabase", "SqlDatabase", "SqliteFileDatabase"]
+
+T = TypeVar("T")
 
 
 class SqlDatabase(ABC):
@@ -90,3 +97,32 @@ class MemorySqlDatabase(SqlDatabase):
             if self._anchor is not None:
                 self._anchor.close()
                 self._anchor = None
+
+
+class ConnectionThread:
+    """One connection, opened by `opener` on first use, and a thread of its own to run
+    work on it off the event loop; `close()` closes the connection on that thread."""
+
+    def __init__(self, name: str, opener: Callable[[], sqlite3.Connection]) -> None:
+        self._opener = opener
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self._conn: sqlite3.Connection | None = None
+
+    def connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._opener()
+        return self._conn
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on the connection's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def close(self) -> None:
+        def shut() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        with contextlib.suppress(RuntimeError):  # the executor is already shut down
+            self._executor.submit(shut).result(timeout=30)
+        self._executor.shutdown(wait=False)

@@ -17,8 +17,6 @@ JSON-able results. All SQLite work for one database happens on one thread.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ctypes
 import math
 import re
@@ -26,10 +24,9 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pyworkerd.storage import SqlDatabase
+from pyworkerd.storage import ConnectionThread, SqlDatabase
 
 __all__ = [
     "MAX_BOUND_PARAMETERS",
@@ -282,8 +279,7 @@ class D1Database:
         self.timeout = timeout
         self._deadline = math.inf
         self.name = name or db.name
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"d1-{self.name}")
-        self._conn: sqlite3.Connection | None = None
+        self._thread = ConnectionThread(f"d1-{self.name}", self._open)
         self._trusted = False
         self._auth_error: str | None = None
         self._offset: _ErrorOffset | None = None
@@ -291,29 +287,20 @@ class D1Database:
         self._lock = threading.Lock()
 
     # -- lifecycle
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            # No statement cache: the authorizer runs when a statement is prepared, and a
-            # cached "BEGIN" prepared for the gateway must never serve a worker's "BEGIN".
-            conn = self.db.connect(cached_statements=0)
-            conn.execute("PRAGMA foreign_keys=ON")
-            for category, limit in _LIMITS:
-                conn.setlimit(category, limit)
-            conn.set_authorizer(self._authorize)
-            conn.set_progress_handler(self._progress, 10_000)
-            self._offset = _ErrorOffset(conn, self.db.filename)
-            self._conn = conn
-        return self._conn
+    def _open(self) -> sqlite3.Connection:
+        # No statement cache: the authorizer runs when a statement is prepared, and a
+        # cached "BEGIN" prepared for the gateway must never serve a worker's "BEGIN".
+        conn = self.db.connect(cached_statements=0)
+        conn.execute("PRAGMA foreign_keys=ON")
+        for category, limit in _LIMITS:
+            conn.setlimit(category, limit)
+        conn.set_authorizer(self._authorize)
+        conn.set_progress_handler(self._progress, 10_000)
+        self._offset = _ErrorOffset(conn, self.db.filename)
+        return conn
 
     def close(self) -> None:
-        def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        with contextlib.suppress(RuntimeError):  # the executor is already shut down
-            self._executor.submit(shut).result(timeout=30)
-        self._executor.shutdown(wait=False)
+        self._thread.close()
 
     def _progress(self) -> int:
         """Non-zero interrupts the running statement: past its deadline."""
@@ -344,8 +331,7 @@ class D1Database:
     # -- running
     async def run(self, queries: Sequence[dict[str, Any]], *, lines: bool = False) -> Any:
         """Run `queries` ([{sql, params}]) in one transaction on the database's thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.run_sync, list(queries), lines)
+        return await self._thread.run(self.run_sync, list(queries), lines)
 
     def run_sync(self, queries: list[dict[str, Any]], lines: bool = False) -> Any:
         """Results for each query ({success, results: {columns, rows}, meta, bookmark});
@@ -355,7 +341,7 @@ class D1Database:
             return self._run_locked(queries, lines)
 
     def _run_locked(self, queries: list[dict[str, Any]], lines: bool) -> Any:
-        conn = self._connection()
+        conn = self._thread.connection()
         # Queries holding only comments or whitespace are dropped (Miniflare does too).
         kept = [(i, q) for i, q in enumerate(queries) if not is_blank(str(q.get("sql") or ""))]
         if not kept:
@@ -385,7 +371,7 @@ class D1Database:
         return results
 
     def _internal(self, sql: str) -> None:
-        conn = self._connection()
+        conn = self._thread.connection()
         self._deadline = math.inf
         self._trusted = True
         try:
@@ -396,7 +382,7 @@ class D1Database:
             self._trusted = False
 
     def _rollback(self) -> None:
-        conn = self._connection()
+        conn = self._thread.connection()
         self._deadline = math.inf
         if conn.in_transaction:
             self._trusted = True
@@ -504,7 +490,7 @@ class D1Database:
     # -- tools for the CLI (trusted: our own SQL)
     def trusted(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
-            conn = self._connection()
+            conn = self._thread.connection()
             self._trusted = True
             try:
                 return conn.execute(sql, tuple(params)).fetchall()
@@ -515,7 +501,7 @@ class D1Database:
         self, *, no_schema: bool = False, no_data: bool = False, tables: Sequence[str] = ()
     ) -> list[str]:
         with self._lock:
-            conn = self._connection()
+            conn = self._thread.connection()
             self._trusted = True
             try:
                 return list(dump_sql(conn, no_schema=no_schema, no_data=no_data, tables=tables))

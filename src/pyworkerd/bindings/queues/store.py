@@ -14,19 +14,16 @@ cheaply for what other processes wrote.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pyworkerd.storage import SqlDatabase, StateDir, backend_for
+from pyworkerd.storage import ConnectionThread, SqlDatabase, StateDir, backend_for
 
 __all__ = ["Backlog", "Leased", "NewMessage", "QueueStore", "close_stores", "now_ms", "store_for"]
 
@@ -119,23 +116,19 @@ class QueueStore:
     def __init__(self, name: str, db: SqlDatabase) -> None:
         self.name = name
         self.db = db
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"queue-{name}")
-        self._conn: sqlite3.Connection | None = None
+        self._thread = ConnectionThread(f"queue-{name}", self._open)
         self._listeners: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self.closed = False
 
     # ------------------------------------------------------------------ plumbing
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = self.db.connect()
-            conn.executescript(_SCHEMA)
-            self._conn = conn
-        return self._conn
+    def _open(self) -> sqlite3.Connection:
+        conn = self.db.connect()
+        conn.executescript(_SCHEMA)
+        return conn
 
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(self._connection()))
+        return await self._thread.run(lambda: fn(self._thread.connection()))
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` after each append in this process; returns the unsubscriber."""
@@ -159,15 +152,7 @@ class QueueStore:
         if self.closed:
             return
         self.closed = True
-
-        def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        with contextlib.suppress(RuntimeError):  # the executor is already shut down
-            self._executor.submit(shut).result(timeout=30)
-        self._executor.shutdown(wait=False)
+        self._thread.close()
 
     # ------------------------------------------------------------------ producers
     async def append(self, messages: Sequence[NewMessage]) -> Backlog:
