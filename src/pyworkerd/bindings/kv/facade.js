@@ -11,7 +11,7 @@
     NumberIsFinite, ObjectDefineProperty, Promise: PromiseCtor,
     PromisePrototypeThen, String: StringCtor,
     StringPrototypeToWellFormed, SymbolToStringTag, TypeError: TypeErrorCtor,
-    TypedArrayPrototypeByteLengthGetter, TypedArrayPrototypeSet, TypedArrayPrototypeSubarray,
+    TypedArrayPrototypeByteLengthGetter, TypedArrayPrototypeSubarray,
     TypedArrayPrototypeSlice, Uint8Array: U8, WeakMap: WeakMapCtor, WeakMapPrototypeGet,
     WeakMapPrototypeSet, ArrayPrototypePush,
   } = internals.primordials;
@@ -74,16 +74,7 @@
     return { type: str(options), cacheTtl: null };
   }
 
-  function concat(chunks, total) {
-    if (chunks.length === 1) return chunks[0];
-    const out = new U8(total);
-    let offset = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      TypedArrayPrototypeSet(out, chunks[i], offset);
-      offset += TypedArrayPrototypeByteLengthGetter(chunks[i]);
-    }
-    return out;
-  }
+  const concat = internals.pieces.concat;
 
   // The rest of a value read in pieces, appended to `first`.
   function readRest(binding, token, first) {

@@ -13,7 +13,7 @@
     PromisePrototypeThen, Set: SetCtor, SetPrototypeAdd, SetPrototypeForEach, SetPrototypeHas,
     String: StringCtor, StringPrototypeToLowerCase, SymbolIterator, TypeError: TypeErrorCtor,
     TypedArrayPrototypeBufferGetter, TypedArrayPrototypeByteLengthGetter,
-    TypedArrayPrototypeSet, Uint8Array: U8, WeakMap: WeakMapCtor, WeakMapPrototypeGet,
+    WeakMap: WeakMapCtor, WeakMapPrototypeGet,
     WeakMapPrototypeSet,
   } = internals.primordials;
   const webidl = internals.webidl;
@@ -103,15 +103,7 @@
     return value;
   }
 
-  function concat(pieces, total) {
-    const out = new U8(total);
-    let offset = 0;
-    for (let i = 0; i < pieces.length; i++) {
-      TypedArrayPrototypeSet(out, pieces[i], offset);
-      offset += TypedArrayPrototypeByteLengthGetter(pieces[i]);
-    }
-    return out;
-  }
+  const concat = internals.pieces.concat;
 
   class WorkerQueue {
     constructor() { throw new TypeErrorCtor("Illegal constructor"); }

@@ -7,21 +7,22 @@
 
 const {
   ArrayPrototypePush, ArrayBufferIsView, Promise: PromiseCtor, PromisePrototypeThen,
-  TypeError: TypeErrorCtor, TypedArrayPrototypeSet, TypedArrayPrototypeSlice,
-  TypedArrayPrototypeSubarray, Uint8Array: U8,
+  TypeError: TypeErrorCtor, TypedArrayPrototypeByteLengthGetter, TypedArrayPrototypeSet,
+  TypedArrayPrototypeSlice, TypedArrayPrototypeSubarray, Uint8Array: U8,
 } = internals.primordials;
 
 const PIECE = 256 * 1024; // the bridge's limit on one host call's bytes
 
 function hostCall(op, args, bytes) { return internals.host.call(op, args, bytes); }
 
+// One Uint8Array of `total` bytes holding `chunks` (Uint8Arrays) in order.
 function concat(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   const out = new U8(total);
   let offset = 0;
   for (let i = 0; i < chunks.length; i++) {
     TypedArrayPrototypeSet(out, chunks[i], offset);
-    offset += chunks[i].length;
+    offset += TypedArrayPrototypeByteLengthGetter(chunks[i]);
   }
   return out;
 }
@@ -127,4 +128,4 @@ function uploadStream(ops, startArgs, stream) {
   });
 }
 
-internals.pieces = { PIECE, upload };
+internals.pieces = { PIECE, concat, upload };
