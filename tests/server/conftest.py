@@ -74,9 +74,9 @@ def request(
         conn.close()
 
 
-def ok_text(url: str, path: str) -> str:
+def ok_text(url: str, path: str, *, timeout: float = 30.0) -> str:
     """GET `path`, which must answer 200 (the body is shown otherwise); its text."""
-    reply = request(url, path)
+    reply = request(url, path, timeout=timeout)
     assert reply.status == 200, reply.text
     return reply.text
 

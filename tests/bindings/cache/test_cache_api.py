@@ -12,7 +12,7 @@ import pytest
 
 from pyworkerd.testing import RunningServer, running_server
 from tests.bindings.cache.conftest import HERE, make_scenarios_project
-from tests.server.conftest import request
+from tests.server.conftest import ok_text, request
 
 OBSERVED: dict[str, Any] = json.loads((HERE / "miniflare_observed.json").read_text())
 TOP_LEVEL = (
@@ -30,9 +30,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def run(dev: RunningServer, scenario: str) -> Any:
-    reply = request(dev.url, f"/t/{scenario}", timeout=60)
-    assert reply.status == 200, reply.text
-    return reply.json()
+    return json.loads(ok_text(dev.url, f"/t/{scenario}", timeout=60))
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ error of the R2 binding (the scenarios live in worker.js)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from pyworkerd.testing import RunningServer, running_server
 from tests.bindings.r2.conftest import make_r2_project
-from tests.server.conftest import request
+from tests.server.conftest import ok_text, request
 
 OBJECT_KEYS = [
     "key",
@@ -39,9 +40,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def run(dev: RunningServer, scenario: str) -> Any:
-    reply = request(dev.url, f"/t/{scenario}", timeout=60)
-    assert reply.status == 200, reply.text
-    return reply.json()
+    return json.loads(ok_text(dev.url, f"/t/{scenario}", timeout=60))
 
 
 def err(name: str, message: str) -> dict[str, Any]:
