@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,6 +81,20 @@ def ok_text(url: str, path: str, *, timeout: float = 30.0) -> str:
     reply = request(url, path, timeout=timeout)
     assert reply.status == 200, reply.text
     return reply.text
+
+
+@contextlib.contextmanager
+def local_origin(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP origin on 127.0.0.1 answering with `handler`, for workers to fetch from;
+    yields its base URL (no trailing slash)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @contextlib.contextmanager

@@ -6,14 +6,14 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from pyworkerd.testing import RunningServer, running_server
-from tests.server.conftest import request, write_project
+from tests.server.conftest import local_origin, request, write_project
 
 WORKER_JS = """
 const enc = new TextEncoder();
@@ -75,13 +75,9 @@ class _Gate(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Gate)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    _Gate.gate.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with local_origin(_Gate) as url:
+        yield f"{url}/"
+        _Gate.gate.set()
 
 
 @pytest.fixture(scope="module")

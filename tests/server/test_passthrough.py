@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from pyworkerd.testing.server import RunningServer, running_server
-from tests.server.conftest import request, write_project
+from tests.server.conftest import local_origin, request, write_project
 
 SIZE = 3 * 1024 * 1024 + 17
 PAYLOAD = bytes(i % 251 for i in range(SIZE))
@@ -90,11 +89,8 @@ class _Origin(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with local_origin(_Origin) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
