@@ -11,8 +11,6 @@ import gzip
 import hashlib
 import hmac
 import json
-import shutil
-import subprocess
 import time
 import zlib
 from collections.abc import Iterator
@@ -21,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from pyworkerd.testing import RunningServer, running_server
+from tests.examples.conftest import installed_example
 from tests.server.conftest import Reply, request
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hono"
 # vars in examples/hono/wrangler.jsonc
 GREETING = "Hello from Hono"
 ADMIN_USER, ADMIN_PASSWORD = "admin", "hono-admin-password"
@@ -49,21 +47,7 @@ CORS_ALLOWED = "https://example.com"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example copied to a temp dir, with its dependencies installed by `npm ci`."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: it is needed to install hono for examples/hono")
-    root = tmp_path_factory.mktemp("examples") / "hono"
-    shutil.copytree(
-        EXAMPLE, root, ignore=shutil.ignore_patterns("node_modules", ".pyworkerd", ".wrangler")
-    )
-    proc = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, f"npm ci failed:\n{proc.stdout}\n{proc.stderr}"
+    root = installed_example(tmp_path_factory, "hono")
     assert (root / "node_modules" / "hono" / "package.json").is_file()
     return root
 

@@ -8,8 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,27 +16,15 @@ from pathlib import Path
 import pytest
 
 from pyworkerd.testing import RunningServer, running_server
+from tests.examples.conftest import installed_example
 from tests.server.conftest import request
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "node-compat"
 SECRET = b"node-compat-example-secret"  # vars.JWT_SECRET in the example's wrangler.jsonc
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed: it is needed to install examples/node-compat")
-    root = tmp_path_factory.mktemp("examples") / "node-compat"
-    shutil.copytree(
-        EXAMPLE, root, ignore=shutil.ignore_patterns("node_modules", ".pyworkerd", ".wrangler")
-    )
-    proc = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-        cwd=root, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, f"npm ci failed:\n{proc.stdout}\n{proc.stderr}"
-    return root
+    return installed_example(tmp_path_factory, "node-compat")
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +56,9 @@ def test_jsonwebtoken_signs_hs256_that_python_verifies(server: RunningServer) ->
 
 
 def test_bcryptjs_hashes_and_compares(server: RunningServer) -> None:
-    hashed = request(server.url, "/bcrypt/hash", method="POST",
-                     body=b'{"password": "s3cret"}').json()["hash"]
+    hashed = request(
+        server.url, "/bcrypt/hash", method="POST", body=b'{"password": "s3cret"}'
+    ).json()["hash"]
     assert hashed.startswith("$2b$04$") and len(hashed) == 60
     for password, match in (("s3cret", True), ("wrong", False)):
         body = json.dumps({"password": password, "hash": hashed}).encode()
@@ -90,18 +77,24 @@ def test_zod_validates(server: RunningServer) -> None:
     good = {"id": str(uuid.uuid4()), "quantity": 2, "email": "a@example.com"}
     reply = request(server.url, "/orders", method="POST", body=json.dumps(good).encode())
     assert (reply.status, reply.json()) == (200, {**good, "tags": []})
-    bad = request(server.url, "/orders", method="POST",
-                  body=b'{"id": "x", "quantity": 0, "email": "no"}')
+    bad = request(
+        server.url, "/orders", method="POST", body=b'{"id": "x", "quantity": 0, "email": "no"}'
+    )
     assert bad.status == 400
     assert bad.json()["errors"] == [
-        "id: Invalid uuid", "quantity: Number must be greater than 0", "email: Invalid email",
+        "id: Invalid uuid",
+        "quantity: Number must be greater than 0",
+        "email: Invalid email",
     ]
 
 
 def test_node_cache_event_emitter(server: RunningServer) -> None:
     assert request(server.url, "/cache").json() == {
         "events": ['set a={"n":1}', "set b=2", "set c=3", "del b", "flush"],
-        "keys": ["a", "c"], "kept": {"n": 1}, "hits": 2, "keysAfterFlush": [],
+        "keys": ["a", "c"],
+        "kept": {"n": 1},
+        "hits": 2,
+        "keysAfterFlush": [],
     }
 
 
