@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
+from pyworkerd.engine.boot import BootedContext
+from pyworkerd.engine.isolate import Isolate
 from pyworkerd.engine.native import NativeContext
+from pyworkerd.engine.types import HostRequest, WorkerSpec
 from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG, runtime_source
 
 
@@ -54,6 +58,30 @@ def run_js_snippet(body: str, setup: str = "", *, expose_internals: bool = False
         return out["ok"]
 
     return asyncio.run(go())
+
+
+@contextlib.asynccontextmanager
+async def started_isolate(
+    spec: WorkerSpec, *, expose_internals: bool = False
+) -> AsyncIterator[Isolate]:
+    """A real worker isolate (runtime, bridge, the spec's ops) serving `spec`, closed after."""
+    ctx = NativeContext()
+    if expose_internals:
+        ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
+    booted = BootedContext(ctx)
+    await booted.install()
+    isolate = await Isolate.start(spec, booted, log=lambda *a: None, on_retire=lambda i: None)
+    try:
+        yield isolate
+    finally:
+        isolate.close()
+
+
+async def fetch_json(isolate: Isolate) -> Any:
+    """The JSON body the isolate's worker answers `GET http://w/` with."""
+    response, _done = await isolate.fetch(HostRequest("GET", "http://w/", []))
+    assert isinstance(response.body, str)
+    return json.loads(response.body)
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ import asyncio
 from typing import Any
 
 from pyworkerd.bundler import wrap_script
-from pyworkerd.engine.boot import BootedContext
 from pyworkerd.engine.hostops import HostCall, HostResult, ops_with_runtime
-from pyworkerd.engine.isolate import Isolate
-from pyworkerd.engine.native import NativeContext
 from pyworkerd.engine.types import HostRequest, WorkerSpec
-from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG
+from tests.conftest import started_isolate
 
 WORKER = """
 globalThis.jsPulls = 0;
@@ -47,14 +44,9 @@ def test_the_host_reads_the_source_and_js_never_pulls() -> None:
         return None, None
 
     async def go() -> tuple[bytes, int | None, str]:
-        ctx = NativeContext()
-        ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
-        booted = BootedContext(ctx)
-        await booted.install()
         ops = ops_with_runtime({"test.read": read, "test.cancel": cancel})
         spec = WorkerSpec(name="hb", script=wrap_script(WORKER), host_ops=ops)
-        isolate = await Isolate.start(spec, booted, log=lambda *a: None, on_retire=lambda i: None)
-        try:
+        async with started_isolate(spec, expose_internals=True) as isolate:
             response, done = await isolate.fetch(HostRequest("GET", "http://w/", []))
             body = b"".join([chunk async for chunk in response.body])  # type: ignore[union-attr]
             await asyncio.wait_for(done, 5)  # the request ended with its body
@@ -64,8 +56,6 @@ def test_the_host_reads_the_source_and_js_never_pulls() -> None:
             await dropped.body.aclose()  # type: ignore[union-attr]
             await asyncio.wait_for(dropped_done, 5)
             return body, response.length, str(pulls.body)
-        finally:
-            isolate.close()
 
     body, length, pulls = asyncio.run(asyncio.wait_for(go(), 30))
     assert body == b"abcdefghi" and length == 9

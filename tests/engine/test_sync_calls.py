@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
 from pyworkerd.bundler import wrap_script
-from pyworkerd.engine.boot import BootedContext
 from pyworkerd.engine.hostops import (
     HostCall,
     HostError,
@@ -17,10 +15,8 @@ from pyworkerd.engine.hostops import (
     runtime_sync_ops,
     sync_ops_with_runtime,
 )
-from pyworkerd.engine.isolate import Isolate
-from pyworkerd.engine.native import NativeContext
-from pyworkerd.engine.types import HostRequest, WorkerSpec
-from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG
+from pyworkerd.engine.types import WorkerSpec
+from tests.conftest import fetch_json, started_isolate
 
 WORKER = """
 module.exports.default = {
@@ -69,18 +65,9 @@ def _fetch_json(worker: str, sync_ops: Mapping[str, SyncOp]) -> Any:
     """The JSON body of one request to `worker` (with `internals` global) in a real isolate."""
 
     async def go() -> Any:
-        ctx = NativeContext()
-        ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
-        booted = BootedContext(ctx)
-        await booted.install()
         spec = WorkerSpec(name="sync", script=wrap_script(worker), sync_ops=sync_ops)
-        isolate = await Isolate.start(spec, booted, log=lambda *a: None, on_retire=lambda i: None)
-        try:
-            response, _done = await isolate.fetch(HostRequest("GET", "http://w/", []))
-            assert isinstance(response.body, str)
-            return json.loads(response.body)
-        finally:
-            isolate.close()
+        async with started_isolate(spec, expose_internals=True) as isolate:
+            return await fetch_json(isolate)
 
     return asyncio.run(asyncio.wait_for(go(), 30))
 

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from pyworkerd.bundler import wrap_script
-from pyworkerd.engine.boot import BootedContext
 from pyworkerd.engine.hostops import HostCall, SyncOp, runtime_sync_ops
-from pyworkerd.engine.isolate import Isolate
-from pyworkerd.engine.native import NativeContext
-from pyworkerd.engine.types import HostRequest, WorkerSpec
-from pyworkerd.runtime import EXPOSE_INTERNALS_FLAG, runtime_source
+from pyworkerd.engine.types import WorkerSpec
+from pyworkerd.runtime import runtime_source
 from pyworkerd.runtime.encoding import packed_index
 from pyworkerd.runtime.encoding_tables import MULTI_INDEXES, TABLES_FILE, tables_source
 from pyworkerd.testing.server import running_server
-from tests.conftest import JSError
+from tests.conftest import JSError, fetch_json, started_isolate
 from tests.server.conftest import request, write_project
 
 _WORKER = """{setup}
@@ -74,24 +71,14 @@ def run_in_worker(
     top level is `setup`; its JSON result. A JS throw raises JSError."""
 
     async def go() -> Any:
-        ctx = NativeContext()
-        if expose_internals:
-            ctx.eval(f"globalThis.{EXPOSE_INTERNALS_FLAG} = true")
-        booted = BootedContext(ctx)
-        await booted.install()
         spec = WorkerSpec(
             name="enc",
             script=wrap_script(_WORKER.format(setup=setup, body=body)),
             cpu_ms=None,
             sync_ops=runtime_sync_ops() if sync_ops is None else sync_ops,
         )
-        isolate = await Isolate.start(spec, booted, log=lambda *a: None, on_retire=lambda i: None)
-        try:
-            response, _done = await isolate.fetch(HostRequest("GET", "http://w/", []))
-            assert isinstance(response.body, str)
-            return json.loads(response.body)
-        finally:
-            isolate.close()
+        async with started_isolate(spec, expose_internals=expose_internals) as isolate:
+            return await fetch_json(isolate)
 
     out = asyncio.run(asyncio.wait_for(go(), 60))
     if "error" in out:
