@@ -36,6 +36,7 @@ from pyworkerd.storage.state import (
     open_sqlite,
     remove_orphans,
     write_file_atomically,
+    write_transaction,
 )
 
 __all__ = [
@@ -63,4 +64,5 @@ __all__ = [
     "open_sqlite",
     "remove_orphans",
     "write_file_atomically",
+    "write_transaction",
 ]

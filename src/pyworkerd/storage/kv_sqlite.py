@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from pyworkerd.storage.blobs import BlobStore
 from pyworkerd.storage.kv import KeyValueStore, KvDelete, KvEntry, KvRow, ListedKey, key_successor
-from pyworkerd.storage.state import open_sqlite
+from pyworkerd.storage.state import open_sqlite, write_transaction
 
 __all__ = ["SqliteKeyValueStore"]
 
@@ -96,16 +96,8 @@ class SqliteKeyValueStore(KeyValueStore):
 
     # -- writes
     def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return result
+        with self._write_lock, write_transaction(self._writer) as conn:
+            return fn(conn)
 
     def _commit(self, rows: Sequence[KvRow | KvDelete]) -> list[str]:
         def apply(conn: sqlite3.Connection) -> list[str]:

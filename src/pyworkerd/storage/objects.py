@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 from pyworkerd.storage.blobs import BlobStore
 from pyworkerd.storage.blobs import BlobWriter as RawBlobWriter
 from pyworkerd.storage.sql import SqlDatabase
+from pyworkerd.storage.state import write_transaction
 
 __all__ = [
     "ORPHAN_AGE_S",
@@ -256,16 +257,8 @@ class ObjectStore:
 
     def transaction(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run fn in one write transaction (BEGIN IMMEDIATE … COMMIT, or ROLLBACK)."""
-        with self.lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+        with self.lock, write_transaction(self.conn) as conn:
+            return fn(conn)
 
     def writer(self, algorithms: Iterable[str] = ()) -> BlobWriter:
         self.conn  # noqa: B018 - open (and sweep) before the first write

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["StateDir", "fsync_dir", "open_sqlite", "remove_orphans", "write_file_atomically"]
+__all__ = [
+    "StateDir",
+    "fsync_dir",
+    "open_sqlite",
+    "remove_orphans",
+    "write_file_atomically",
+    "write_transaction",
+]
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -67,6 +75,20 @@ def open_sqlite(path: Path, *, cached_statements: int = 128) -> sqlite3.Connecti
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """The block as one write transaction: BEGIN IMMEDIATE (the write lock up front, so it
+    never fails half-way on a busy database), COMMIT, or ROLLBACK when it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def write_file_atomically(path: Path, chunks: Iterable[bytes]) -> int:

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pyworkerd.storage import StateDir, open_sqlite, remove_orphans, write_file_atomically
+from pyworkerd.storage import (
+    StateDir,
+    open_sqlite,
+    remove_orphans,
+    write_file_atomically,
+    write_transaction,
+)
 
 __all__ = ["BlobSink", "CacheStore", "Entry", "open_store"]
 
@@ -198,9 +204,7 @@ class CacheStore:
     ) -> None:
         """Replace the entry under `key` (the old blob goes once the new row is committed)."""
         with self.lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self.conn) as conn:
                 old = conn.execute(
                     "SELECT blob FROM entries WHERE namespace = ? AND key = ?", (namespace, key)
                 ).fetchone()
@@ -222,10 +226,6 @@ class CacheStore:
                 expired = conn.execute(
                     "DELETE FROM entries WHERE expires_at <= ? RETURNING blob", (stored_at,)
                 ).fetchall()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
             self._unlink([old[0] if old else None, *(r[0] for r in expired)])
 
     def delete(self, namespace: str, key: str, now: float) -> bool:

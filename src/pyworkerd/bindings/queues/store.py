@@ -23,7 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pyworkerd.storage import ConnectionThread, SqlDatabase, StateDir, backend_for
+from pyworkerd.storage import (
+    ConnectionThread,
+    SqlDatabase,
+    StateDir,
+    backend_for,
+    write_transaction,
+)
 
 __all__ = ["Backlog", "Leased", "NewMessage", "QueueStore", "close_stores", "now_ms", "store_for"]
 
@@ -204,8 +210,7 @@ def _append(conn: sqlite3.Connection, messages: Sequence[NewMessage], now: int) 
         )
         for m in messages
     ]
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         # A message moved twice to a dead-letter queue (a crash between the copy and the
         # delete) is kept once.
         conn.executemany(
@@ -214,10 +219,6 @@ def _append(conn: sqlite3.Connection, messages: Sequence[NewMessage], now: int) 
             rows,
         )
         backlog = _backlog(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return backlog
 
 
@@ -241,8 +242,7 @@ def _peek(conn: sqlite3.Connection, now: int, limit: int) -> tuple[int, int | No
 def _lease(
     conn: sqlite3.Connection, now: int, limit: int, token: int
 ) -> tuple[list[Leased], Backlog]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         found = conn.execute(
             "SELECT seq, id, sent_ms, content_type, body, failed FROM messages"
             " WHERE visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
@@ -253,10 +253,6 @@ def _lease(
             [(token, now + LEASE_MS, row[0]) for row in found],
         )
         backlog = _backlog(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     rows = [Leased(r[1], int(r[2]), str(r[3]), bytes(r[4]), int(r[5])) for r in found]
     # The backlog beside this batch (the oldest message may be in it: an approximation, as
     # the platform's own metrics are).
@@ -272,8 +268,7 @@ def _settle(
     retried: Sequence[tuple[str, int]],
     now: int,
 ) -> None:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(conn):
         conn.executemany(
             "DELETE FROM messages WHERE id = ? AND lease = ?", [(i, token) for i in removed]
         )
@@ -282,10 +277,6 @@ def _settle(
             " WHERE id = ? AND lease = ?",
             [(now + delay * 1000, i, token) for i, delay in retried],
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def _release(conn: sqlite3.Connection, now: int) -> int:
