@@ -23,7 +23,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -214,28 +213,15 @@ def running_server(kind: str, tools: Any, project: Any, env: dict[str, str]) -> 
     pyworkerd's state and workerd's disk-backed KV) is in /dev/shm when there: all three
     servers keep their data in memory."""
     shm = "/dev/shm" if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(prefix=f"bench-bindings-{kind}-", dir=shm) as workdir:
-        port = run.free_port()
-        argv = server_argv(kind, tools, project, port, Path(workdir))
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            cwd=workdir, env=server_env(env, Path(workdir)), start_new_session=True,
-        )  # fmt: skip
-        tail = run.StderrTail(proc.stderr.fileno()) if proc.stderr is not None else None
-        try:
-            run.wait_ready(proc, port, run.READY_TIMEOUT_S, tail)
-            server = run.Server(
-                kind, proc, f"http://{run.HOST}:{port}", time.perf_counter() - started
-            )
-            seed(server.url)
-            yield server
-        finally:
-            run.stop_process(proc)
-            if tail is not None:
-                tail.join()
-            if proc.stderr is not None:
-                proc.stderr.close()
+    with run.launched_server(
+        kind,
+        lambda port, workdir: server_argv(kind, tools, project, port, workdir),
+        lambda workdir: server_env(env, workdir),
+        prefix=f"bench-bindings-{kind}-",
+        root=shm,
+    ) as server:
+        seed(server.url)
+        yield server
 
 
 def seed(base_url: str) -> None:

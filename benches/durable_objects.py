@@ -23,9 +23,7 @@ import datetime
 import http.client
 import json
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -145,23 +143,14 @@ def running_server(
     kind: str, tools: Any, project: Any, env: dict[str, str], root: str | None
 ) -> Iterator[Any]:
     """One server on a free port of 127.0.0.1, ready; stopped (by PID) afterwards."""
-    with tempfile.TemporaryDirectory(prefix=f"bench-do-{kind}-", dir=root) as workdir:
-        port = run.free_port()
-        argv = server_argv(kind, tools, project, port, Path(workdir))
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            cwd=workdir, env=env, start_new_session=True,
-        )  # fmt: skip
-        assert proc.stderr is not None
-        tail = run.StderrTail(proc.stderr.fileno())
-        try:
-            run.wait_ready(proc, port, run.READY_TIMEOUT_S, tail)
-            yield run.Server(kind, proc, f"http://{run.HOST}:{port}", time.perf_counter() - started)
-        finally:
-            run.stop_process(proc)
-            tail.join()
-            proc.stderr.close()
+    with run.launched_server(
+        kind,
+        lambda port, workdir: server_argv(kind, tools, project, port, workdir),
+        lambda _workdir: env,
+        prefix=f"bench-do-{kind}-",
+        root=root,
+    ) as server:
+        yield server
 
 
 def get_count(base_url: str, path: str) -> int:

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -351,18 +351,22 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_server(
-    kind: ServerKind,
-    tools: Tools,
-    projects: Sequence[WorkerProject],
+def launched_server(
+    kind: str,
+    argv_for: Callable[[int, Path], list[str]],
+    env_for: Callable[[Path], dict[str, str]],
     *,
+    prefix: str,
+    root: str | None = None,
     stderr: StderrMode = "pipe",
     ready_timeout: float = READY_TIMEOUT_S,
 ) -> Iterator[Server]:
-    """Start either server on a free port, wait for its first 200, stop it afterwards."""
-    with tempfile.TemporaryDirectory(prefix=f"bench-{kind}-") as workdir:
+    """Start `argv_for(port, workdir)` (environment `env_for(workdir)`) on a free port with
+    a temporary working folder (under `root` when given), wait for its first 200, stop it
+    (by PID) afterwards. Every bench starts its servers through here."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=root) as workdir:
         port = free_port()
-        argv = server_argv(kind, tools, projects, port, Path(workdir))
+        argv = argv_for(port, Path(workdir))
         started = time.perf_counter()
         proc = subprocess.Popen(
             argv,
@@ -370,7 +374,7 @@ def running_server(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE if stderr == "pipe" else subprocess.DEVNULL,
             cwd=workdir,
-            env=tools.env,
+            env=env_for(Path(workdir)),
             start_new_session=True,
         )
         tail = StderrTail(proc.stderr.fileno()) if proc.stderr is not None else None
@@ -384,6 +388,27 @@ def running_server(
                 tail.join()
             if proc.stderr is not None:
                 proc.stderr.close()
+
+
+@contextlib.contextmanager
+def running_server(
+    kind: ServerKind,
+    tools: Tools,
+    projects: Sequence[WorkerProject],
+    *,
+    stderr: StderrMode = "pipe",
+    ready_timeout: float = READY_TIMEOUT_S,
+) -> Iterator[Server]:
+    """Start either server on a free port, wait for its first 200, stop it afterwards."""
+    with launched_server(
+        kind,
+        lambda port, workdir: server_argv(kind, tools, projects, port, workdir),
+        lambda _workdir: tools.env,
+        prefix=f"bench-{kind}-",
+        stderr=stderr,
+        ready_timeout=ready_timeout,
+    ) as server:
+        yield server
 
 
 # ---------------------------------------------------------------------------- wrk
