@@ -141,6 +141,15 @@ class MultiByteDecoder {
     this.outputState = 0;
   }
 
+  /** The end of the input in a lead-byte decoder: finished, or an error for the bytes
+   *  still pending (s0..s2), which are dropped. */
+  endOfInput() {
+    if (this.s0 === 0 && this.s1 === 0 && this.s2 === 0) return FINISHED;
+    this.s0 = this.s1 = this.s2 = 0;
+    this.flag = false;
+    return ERROR;
+  }
+
   /** Put bytes back in front of whatever is still queued, first argument first. */
   restore(a, b = -1, c = -1) {
     const q = this.queue;
@@ -213,11 +222,7 @@ function gb18030RangesCodePoint(pointer) {
 }
 
 function gb18030Handler(d, b) {
-  if (b === EOF) {
-    if (d.s0 === 0 && d.s1 === 0 && d.s2 === 0) return FINISHED;
-    d.s0 = d.s1 = d.s2 = 0;
-    return ERROR;
-  }
+  if (b === EOF) return d.endOfInput();
   if (d.s2 !== 0) {
     if (b < 0x30 || b > 0x39) {
       d.restore(d.s1, d.s2, b);
@@ -262,11 +267,7 @@ const BIG5_PAIRS = { 1133: [0x00ca, 0x0304], 1135: [0x00ca, 0x030c], 1164: [0x00
   1166: [0x00ea, 0x030c], __proto__: null };
 
 function big5Handler(d, b) {
-  if (b === EOF) {
-    if (d.s0 === 0) return FINISHED;
-    d.s0 = 0;
-    return ERROR;
-  }
+  if (b === EOF) return d.endOfInput();
   if (d.s0 !== 0) {
     const lead = d.s0;
     d.s0 = 0;
@@ -294,12 +295,7 @@ function big5Handler(d, b) {
 
 // https://encoding.spec.whatwg.org/#euc-jp-decoder (s0: lead, flag: jis0212)
 function eucJpHandler(d, b) {
-  if (b === EOF) {
-    if (d.s0 === 0) return FINISHED;
-    d.s0 = 0;
-    d.flag = false;
-    return ERROR;
-  }
+  if (b === EOF) return d.endOfInput();
   const lead = d.s0;
   if (lead === 0x8e && b >= 0xa1 && b <= 0xdf) {
     d.s0 = 0;
@@ -337,11 +333,7 @@ function eucJpHandler(d, b) {
 
 // https://encoding.spec.whatwg.org/#shift_jis-decoder (s0: lead)
 function shiftJisHandler(d, b) {
-  if (b === EOF) {
-    if (d.s0 === 0) return FINISHED;
-    d.s0 = 0;
-    return ERROR;
-  }
+  if (b === EOF) return d.endOfInput();
   if (d.s0 !== 0) {
     const lead = d.s0;
     d.s0 = 0;
@@ -367,11 +359,7 @@ function shiftJisHandler(d, b) {
 
 // https://encoding.spec.whatwg.org/#euc-kr-decoder (s0: lead)
 function eucKrHandler(d, b) {
-  if (b === EOF) {
-    if (d.s0 === 0) return FINISHED;
-    d.s0 = 0;
-    return ERROR;
-  }
+  if (b === EOF) return d.endOfInput();
   if (d.s0 !== 0) {
     const lead = d.s0;
     d.s0 = 0;
