@@ -246,34 +246,28 @@ def fetch_esbuild(cache: Path, *, version: str = ESBUILD_VERSION) -> Path:
     return target
 
 
-def _npm_pack(npm: str, spec: str, dest: Path) -> Path:
+def run_npm(npm: str, args: list[str], cwd: Path) -> tuple[str | None, str]:
+    """`npm <args>` in `cwd` (10 minutes at most): (its stdout, "") when it succeeds, else
+    (None, why): the error that kept it from running, or its exit status and last line."""
     try:
         proc = subprocess.run(
-            [
-                npm,
-                "pack",
-                spec,
-                "--pack-destination",
-                str(dest),
-                "--json",
-                "--ignore-scripts",
-                "--loglevel=error",
-            ],
-            cwd=dest,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
+            [npm, *args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EsbuildUnavailableError(f"npm pack {spec} failed ({exc}); {_WAY_OUT}") from None
+        return None, str(exc)
     if proc.returncode != 0:
         detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise EsbuildUnavailableError(
-            f"npm pack {spec} failed (exit {proc.returncode}: {detail}); {_WAY_OUT}"
-        )
+        return None, f"exit {proc.returncode}: {detail}"
+    return proc.stdout, ""
+
+
+def _npm_pack(npm: str, spec: str, dest: Path) -> Path:
+    args = ["pack", spec, "--pack-destination", str(dest), "--json", "--ignore-scripts"]
+    stdout, why = run_npm(npm, [*args, "--loglevel=error"], dest)
+    if stdout is None:
+        raise EsbuildUnavailableError(f"npm pack {spec} failed ({why}); {_WAY_OUT}")
     try:
-        filename = json.loads(proc.stdout)[0]["filename"]
+        filename = json.loads(stdout)[0]["filename"]
     except (ValueError, LookupError, TypeError):
         tgzs = sorted(dest.glob("*.tgz"))
         if len(tgzs) != 1:

@@ -13,14 +13,13 @@ import fcntl
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BundlerError
-from .esbuild import cache_dir
+from .esbuild import cache_dir, run_npm
 
 __all__ = ["NpmInstallError", "build_once", "installed_node_modules"]
 
@@ -81,17 +80,7 @@ def _install(folder: Path, work: Path) -> None:
         )
     for name in LOCK_FILES:
         shutil.copyfile(folder / name, work / name)
-    try:
-        proc = subprocess.run(
-            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise NpmInstallError(f"npm ci in {folder} failed ({exc})") from None
-    if proc.returncode != 0:
-        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise NpmInstallError(f"npm ci for {folder} failed (exit {proc.returncode}: {detail})")
+    args = ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
+    stdout, why = run_npm(npm, args, work)
+    if stdout is None:
+        raise NpmInstallError(f"npm ci for {folder} failed ({why})")
