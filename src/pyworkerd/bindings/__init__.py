@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pyworkerd.config import WorkerConfig
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, SyncOp
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, SyncOp, on_shutdown
 from pyworkerd.storage import StateDir
 
-__all__ = ["Bindings", "build_bindings", "facade_files", "named_binding"]
+__all__ = ["Bindings", "SharedPerProcess", "build_bindings", "facade_files", "named_binding"]
 
 Builder = Callable[[WorkerConfig, StateDir], tuple[dict[str, dict[str, Any]], dict[str, HostOp]]]
 SyncBuilder = Callable[[WorkerConfig, StateDir], dict[str, SyncOp]]
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @dataclass
@@ -81,3 +83,43 @@ def named_binding(table: Mapping[str, T], call: HostCall) -> tuple[T, list[Any]]
     if found is None:
         raise HostError("TypeError", "Illegal invocation")
     return found, args
+
+
+class SharedPerProcess(Generic[K, T]):
+    """One T per key (a database, a store) in this process, shared by every worker, reload
+    and CLI command that names it. A value `stale` says is spent (closed elsewhere) is made
+    anew; with `close`, what is held is closed when the server stops."""
+
+    def __init__(
+        self,
+        close: Callable[[T], None] | None = None,
+        stale: Callable[[T], bool] | None = None,
+    ) -> None:
+        self._items: dict[K, T] = {}
+        self._lock = threading.Lock()
+        self._close = close
+        self._stale = stale
+
+    def get(self, key: K, make: Callable[[], T]) -> T:
+        with self._lock:
+            if self._stale is not None:
+                for spent in [k for k, v in self._items.items() if self._stale(v)]:
+                    del self._items[spent]
+            value = self._items.get(key)
+            if value is None:
+                value = self._items[key] = make()
+        if self._close is not None:
+            on_shutdown(self.close_all)
+        return value
+
+    def values(self) -> list[T]:
+        with self._lock:
+            return list(self._items.values())
+
+    async def close_all(self) -> None:
+        with self._lock:
+            held = list(self._items.values())
+            self._items.clear()
+        if self._close is not None:
+            for value in held:
+                self._close(value)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from pyworkerd.bindings import SharedPerProcess
 from pyworkerd.storage import (
     StateDir,
     open_sqlite,
@@ -245,16 +246,11 @@ class CacheStore:
         return BlobSink(self)
 
 
-_STORES: dict[Path, CacheStore] = {}
-_STORES_LOCK = threading.Lock()
+_STORES: SharedPerProcess[Path, CacheStore] = SharedPerProcess()
 
 
 def open_store(state: StateDir) -> CacheStore:
     """The project's cache store: one per process and state directory, shared by all of its
     workers (as Miniflare shares each named cache). The database opens on first use."""
     folder = state.folder("cache")
-    with _STORES_LOCK:
-        store = _STORES.get(folder)
-        if store is None:
-            store = _STORES[folder] = CacheStore(folder)
-        return store
+    return _STORES.get(folder, lambda: CacheStore(folder))

@@ -11,21 +11,20 @@ Host op (the facade in facade.js calls it; the gateway does the work):
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
+from pyworkerd.bindings import SharedPerProcess
 from pyworkerd.bindings.d1.gateway import D1Database, D1Failure
 from pyworkerd.config import WorkerConfig
 from pyworkerd.config.model import D1Database as D1Config
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_shutdown
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 from pyworkerd.storage import SqlDatabase, StateDir, backend_for
 
 __all__ = ["D1Database", "D1Failure", "build", "database_for", "database_id"]
 
 TYPE = "d1"
 
-_OPEN: dict[SqlDatabase, D1Database] = {}
-_OPEN_LOCK = threading.Lock()
+_OPEN: SharedPerProcess[SqlDatabase, D1Database] = SharedPerProcess(close=D1Database.close)
 
 
 def database_id(db: D1Config) -> str:
@@ -36,20 +35,7 @@ def database_id(db: D1Config) -> str:
 def database_for(db: D1Config, state: StateDir) -> D1Database:
     """The process's one `D1Database` for this database (kept across reloads)."""
     sql = backend_for(state).sql("d1", database_id(db))
-    with _OPEN_LOCK:
-        found = _OPEN.get(sql)
-        if found is None:
-            found = _OPEN[sql] = D1Database(sql, database_id(db))
-        on_shutdown(_close_all)
-    return found
-
-
-async def _close_all() -> None:
-    with _OPEN_LOCK:
-        dbs = list(_OPEN.values())
-        _OPEN.clear()
-    for db in dbs:
-        db.close()
+    return _OPEN.get(sql, lambda: D1Database(sql, database_id(db)))
 
 
 def build(

@@ -23,11 +23,10 @@ Host ops (JS side in facade.js; args are JSON lists, the binding name first):
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pyworkerd.bindings import named_binding
+from pyworkerd.bindings import SharedPerProcess, named_binding
 from pyworkerd.bindings.kv.gateway import KeyNameError, KVError, KvGateway
 from pyworkerd.config import WorkerConfig
 from pyworkerd.engine.hostops import (
@@ -36,7 +35,6 @@ from pyworkerd.engine.hostops import (
     HostOp,
     HostResult,
     on_request_finished,
-    on_shutdown,
 )
 from pyworkerd.storage import KeyValueStore, StateDir, backend_for
 
@@ -46,8 +44,9 @@ DESCRIPTOR_TYPE = "kv_namespace"
 
 # Stores are shared by every worker (and every reload) of this process that names the
 # same file; they close when the server stops.
-_GATEWAYS: dict[KeyValueStore, KvGateway] = {}
-_LOCK = threading.Lock()
+_GATEWAYS: SharedPerProcess[KeyValueStore, KvGateway] = SharedPerProcess(
+    close=lambda gateway: gateway.store.close(), stale=lambda gateway: gateway.store.closed
+)
 
 
 def namespace_id(binding: str, id_: str | None) -> str:
@@ -57,27 +56,13 @@ def namespace_id(binding: str, id_: str | None) -> str:
 def open_gateway(state: StateDir, ns_id: str) -> KvGateway:
     """The process's gateway over one namespace (shared by workers and reloads)."""
     store = backend_for(state).kv("kv", ns_id)
-    with _LOCK:
-        for closed in [s for s in _GATEWAYS if s.closed]:
-            del _GATEWAYS[closed]
-        gateway = _GATEWAYS.get(store)
-        if gateway is None:
-            gateway = _GATEWAYS[store] = KvGateway(store)
-        return gateway
-
-
-async def _close_all() -> None:
-    with _LOCK:
-        gateways = list(_GATEWAYS.values())
-        _GATEWAYS.clear()
-    for gateway in gateways:
-        gateway.store.close()
+    return _GATEWAYS.get(store, lambda: KvGateway(store))
 
 
 def _release(worker: str, request_id: int) -> None:
     if request_id == 0:
         return
-    for gateway in list(_GATEWAYS.values()):
+    for gateway in _GATEWAYS.values():
         gateway.release(worker, request_id)
 
 
@@ -95,7 +80,6 @@ def build(
     if not config.kv_namespaces:
         return {}, {}
     on_request_finished(_release)
-    on_shutdown(_close_all)
     gateways: dict[str, KvGateway] = {}
     descriptors: dict[str, dict[str, Any]] = {}
     for ns in config.kv_namespaces:

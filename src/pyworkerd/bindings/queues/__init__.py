@@ -25,9 +25,9 @@ from typing import Any
 
 from pyworkerd.bindings import named_binding
 from pyworkerd.bindings.queues.gateway import Outgoing, QueueGateway, QueueSendError
-from pyworkerd.bindings.queues.store import close_stores, store_for
+from pyworkerd.bindings.queues.store import store_for
 from pyworkerd.config import WorkerConfig
-from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult, on_shutdown
+from pyworkerd.engine.hostops import HostCall, HostError, HostOp, HostResult
 from pyworkerd.storage import StateDir
 
 __all__ = ["QueueGateway", "QueueSendError", "build", "default_content_type"]
@@ -55,7 +55,6 @@ def build(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, HostOp]]:
     if not config.queues.producers:
         return {}, {}
-    on_shutdown(close_stores)
     expose_codes = "queue_expose_error_codes" in config.compatibility_flags
     content_type = default_content_type(config)
     gateways: dict[str, QueueGateway] = {}

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pyworkerd.bindings import SharedPerProcess
 from pyworkerd.storage import (
     ConnectionThread,
     SqlDatabase,
@@ -31,7 +32,7 @@ from pyworkerd.storage import (
     write_transaction,
 )
 
-__all__ = ["Backlog", "Leased", "NewMessage", "QueueStore", "close_stores", "now_ms", "store_for"]
+__all__ = ["Backlog", "Leased", "NewMessage", "QueueStore", "now_ms", "store_for"]
 
 T = TypeVar("T")
 
@@ -286,23 +287,12 @@ def _release(conn: sqlite3.Connection, now: int) -> int:
 
 
 # One store per queue database per process: every worker, reload and the broker share it.
-_STORES: dict[SqlDatabase, QueueStore] = {}
-_STORES_LOCK = threading.Lock()
+_STORES: SharedPerProcess[SqlDatabase, QueueStore] = SharedPerProcess(
+    close=QueueStore.close, stale=lambda store: store.closed
+)
 
 
 def store_for(state: StateDir, queue: str) -> QueueStore:
     """The process's store of a queue (`<state>/queues/<queue>.sqlite3` by default)."""
     db = backend_for(state).sql("queues", queue)
-    with _STORES_LOCK:
-        store = _STORES.get(db)
-        if store is None or store.closed:
-            store = _STORES[db] = QueueStore(queue, db)
-        return store
-
-
-async def close_stores() -> None:
-    with _STORES_LOCK:
-        stores = list(_STORES.values())
-        _STORES.clear()
-    for store in stores:
-        store.close()
+    return _STORES.get(db, lambda: QueueStore(queue, db))
